@@ -1,0 +1,31 @@
+namespace AzureSqlFunctions.Sql;
+
+/// <summary>A configuration error, naming the app setting to fix (e.g. <c>Sql__ConnectionString</c>).</summary>
+internal sealed class SqlSettingsException : Exception
+{
+    public SqlSettingsException(string setting, string problem)
+        : base($"App setting {setting}: {problem}")
+    {
+        Setting = setting;
+    }
+
+    public SqlSettingsException()
+    {
+        Setting = string.Empty;
+    }
+
+    public SqlSettingsException(string message)
+        : base(message)
+    {
+        Setting = string.Empty;
+    }
+
+    public SqlSettingsException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Setting = string.Empty;
+    }
+
+    /// <summary>The setting as written in app settings / local.settings.json (<c>Sql__…</c>).</summary>
+    public string Setting { get; }
+}

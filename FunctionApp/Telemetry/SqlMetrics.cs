@@ -1,0 +1,57 @@
+using System.Diagnostics.Metrics;
+
+namespace AzureSqlFunctions.Telemetry;
+
+/// <summary>
+/// The app's SQL and token metrics (meter <c>AzureSqlFunctions.Sql</c>), exported by OpenTelemetry when it is
+/// configured. Counters with no tags on hot paths, so recording allocates nothing.
+/// </summary>
+internal sealed class SqlMetrics : IDisposable
+{
+    public const string MeterName = "AzureSqlFunctions.Sql";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _tokenRequests;
+    private readonly Counter<long> _tokenRequestFailures;
+    private readonly Counter<long> _tokenCacheHits;
+    private readonly Histogram<double> _openDuration;
+    private readonly Counter<long> _openRetries;
+    private readonly Counter<long> _invocationsOpened;
+    private readonly Counter<long> _invocationsNotOpened;
+
+    public SqlMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _tokenRequests = _meter.CreateCounter<long>("sql.token.requests", description: "Access token requests sent to the credential.");
+        _tokenRequestFailures = _meter.CreateCounter<long>("sql.token.request_failures", description: "Access token requests the credential failed.");
+        _tokenCacheHits = _meter.CreateCounter<long>("sql.token.cache_hits", description: "Access tokens served from the in-memory cache.");
+        _openDuration = _meter.CreateHistogram<double>("sql.connection.open.duration", unit: "ms", description: "Time to open an invocation's connection, retries included.");
+        _openRetries = _meter.CreateCounter<long>("sql.connection.open.retries", description: "Open attempts retried after a transient Azure SQL error.");
+        _invocationsOpened = _meter.CreateCounter<long>("sql.invocation.connections_opened", description: "Invocations that opened their SQL connection.");
+        _invocationsNotOpened = _meter.CreateCounter<long>("sql.invocation.connections_not_opened", description: "Invocations that ended without touching SQL.");
+    }
+
+    public void TokenRequested() => _tokenRequests.Add(1);
+
+    public void TokenRequestFailed() => _tokenRequestFailures.Add(1);
+
+    public void TokenCacheHit() => _tokenCacheHits.Add(1);
+
+    public void ConnectionOpened(TimeSpan duration) => _openDuration.Record(duration.TotalMilliseconds);
+
+    public void OpenRetried() => _openRetries.Add(1);
+
+    public void InvocationEnded(bool opened)
+    {
+        if (opened)
+        {
+            _invocationsOpened.Add(1);
+        }
+        else
+        {
+            _invocationsNotOpened.Add(1);
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
