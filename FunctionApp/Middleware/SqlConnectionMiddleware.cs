@@ -3,24 +3,19 @@ using System.Net;
 using System.Text.Json;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Sql;
-using AzureSqlFunctions.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.Azure.Functions.Worker.Middleware;
-using Microsoft.Extensions.Logging;
 
 namespace AzureSqlFunctions.Middleware;
 
 /// <summary>
-/// Gives each HTTP- or timer-triggered invocation exactly one <see cref="InvocationConnection"/> (opened lazily),
-/// commits its unit of work when the function succeeds, rolls back and disposes otherwise. In HTTP invocations a
-/// transient SQL error, a refused login or a missing token becomes a 503 problem+json with Retry-After; in timer
-/// invocations the exception propagates so the Functions retry policy applies.
+/// Gives each HTTP- or timer-triggered invocation exactly one <see cref="InvocationConnection"/> in
+/// <see cref="FunctionContext.Items"/>, through <see cref="InvocationPipeline"/> (commit on success, roll back and
+/// dispose otherwise). When the pipeline answers an HTTP invocation with a 503 problem, this writes it as the
+/// invocation's result, with Retry-After. Timer invocations' failures propagate to Functions' retry policy.
 /// </summary>
-internal sealed partial class SqlConnectionMiddleware(
-    SqlConnectionFactory factory,
-    SqlMetrics metrics,
-    ILogger<SqlConnectionMiddleware> logger) : IFunctionsWorkerMiddleware
+internal sealed class SqlConnectionMiddleware(InvocationPipeline pipeline) : IFunctionsWorkerMiddleware
 {
     /// <summary>The <c>UseWhen</c> predicate: HTTP and timer triggers only.</summary>
     public static bool AppliesTo(FunctionContext context) => HasTrigger(context, "httpTrigger") || HasTrigger(context, "timerTrigger");
@@ -29,36 +24,25 @@ internal sealed partial class SqlConnectionMiddleware(
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var connection = new InvocationConnection(factory, metrics, context.CancellationToken);
-        context.Items[FunctionContextSqlExtensions.ItemKey] = connection;
+        var invocation = new InvocationInfo(context.InvocationId, context.FunctionDefinition.Name, HasTrigger(context, "httpTrigger"), context.CancellationToken);
+        ProblemDetails? problem;
         try
         {
-            await next(context);
-            if (!context.CancellationToken.IsCancellationRequested)
+            problem = await pipeline.RunAsync(invocation, (context, next), static (connection, state) =>
             {
-                await connection.CompleteAsync();
-            }
-        }
-        catch (Exception ex) when (HasTrigger(context, "httpTrigger") && ProblemFor(context, ex) is { } problem)
-        {
-            LogAnswered503(logger, context.InvocationId, context.FunctionDefinition.Name, problem.Type, ex.GetType().Name, ex.Message);
-            await WriteProblemAsync(context, problem);
+                state.context.Items[FunctionContextSqlExtensions.ItemKey] = connection;
+                return state.next(state.context);
+            });
         }
         finally
         {
             context.Items.Remove(FunctionContextSqlExtensions.ItemKey);
-            await connection.DisposeAsync();
         }
-    }
 
-    private static ProblemDetails? ProblemFor(FunctionContext context, Exception exception)
-    {
-        if (exception is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+        if (problem is not null)
         {
-            return SqlFailureProblems.Cancelled(context.InvocationId);
+            await WriteProblemAsync(context, problem);
         }
-
-        return SqlFailureProblems.For(SqlFailureClassifier.Classify(exception), context.InvocationId);
     }
 
     private static async Task WriteProblemAsync(FunctionContext context, ProblemDetails problem)
@@ -75,7 +59,7 @@ internal sealed partial class SqlConnectionMiddleware(
 
         await response.WriteStringAsync(JsonSerializer.Serialize(problem));
 
-        // Replaces whatever the function returned (it threw, so usually nothing).
+        // Replaces whatever the function returned (it failed, so usually nothing).
         context.GetInvocationResult().Value = response;
     }
 
@@ -91,7 +75,4 @@ internal sealed partial class SqlConnectionMiddleware(
 
         return false;
     }
-
-    [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Invocation {InvocationId} of {Function} answered 503 {ProblemType} after {ErrorType}: {Error}")]
-    private static partial void LogAnswered503(ILogger logger, string invocationId, string function, string problemType, string errorType, string error);
 }

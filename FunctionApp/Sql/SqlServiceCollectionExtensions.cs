@@ -24,6 +24,7 @@ internal static class SqlServiceCollectionExtensions
         services.TryAddSingleton<TokenCredential>(sp => credential ?? TokenCredentialFactory.Create(settings, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.TryAddSingleton<AccessTokenSource>();
         services.TryAddSingleton<SqlConnectionFactory>();
+        services.TryAddSingleton<InvocationPipeline>();
         return services;
     }
 }
