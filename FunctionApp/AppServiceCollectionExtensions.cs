@@ -1,4 +1,5 @@
 using AzureSqlFunctions.Sql;
+using AzureSqlFunctions.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -10,6 +11,7 @@ internal static class AppServiceCollectionExtensions
     public static IServiceCollection AddAzureSqlFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAzureSql(configuration);
+        services.AddAppTelemetry(configuration);
         return services;
     }
 }

@@ -17,6 +17,9 @@ internal sealed partial class InvocationPipeline(SqlConnectionFactory factory, S
     public async Task<ProblemDetails?> RunAsync<TState>(InvocationInfo invocation, TState state, Func<InvocationConnection, TState, Task> function)
     {
         ArgumentNullException.ThrowIfNull(function);
+
+        // The scope costs an allocation, so only when something listens (never in the no-logging benchmarks).
+        using var scope = logger.IsEnabled(LogLevel.Critical) ? logger.BeginScope(new InvocationLogScope(invocation.InvocationId, invocation.FunctionName)) : null;
         var connection = new InvocationConnection(factory, metrics, invocation.Cancellation);
         try
         {

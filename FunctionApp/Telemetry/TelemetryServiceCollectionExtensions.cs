@@ -1,0 +1,106 @@
+using Azure.Core;
+using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace AzureSqlFunctions.Telemetry;
+
+/// <summary>
+/// OpenTelemetry for the app: the SQL/token meter, SqlClient's command traces, and — when
+/// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set — the Azure Monitor exporter, authenticating with the app's
+/// managed identity (Application Insights runs with local auth disabled).
+/// </summary>
+internal static class TelemetryServiceCollectionExtensions
+{
+    public const string ServiceName = "AzureSqlFunctions";
+    private const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+    private const string AuthenticationSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+
+    public static IServiceCollection AddAppTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var connectionString = configuration[ConnectionStringSetting];
+        var exportToAzureMonitor = !string.IsNullOrWhiteSpace(connectionString);
+        var credential = exportToAzureMonitor ? ExporterCredential(configuration[AuthenticationSetting]) : null;
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(ServiceName))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(SqlMetrics.MeterName);
+                if (exportToAzureMonitor)
+                {
+                    metrics.AddAzureMonitorMetricExporter(o => Configure(o, connectionString!, credential));
+                }
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddSqlClientInstrumentation();
+                if (exportToAzureMonitor)
+                {
+                    tracing.AddAzureMonitorTraceExporter(o => Configure(o, connectionString!, credential));
+                }
+            });
+
+        if (exportToAzureMonitor)
+        {
+            services.AddLogging(logging => logging.AddOpenTelemetry(o => o.AddAzureMonitorLogExporter(e => Configure(e, connectionString!, credential))));
+        }
+
+        return services;
+    }
+
+    /// <summary>
+    /// <c>ClientId=&lt;guid&gt;;Authorization=AAD</c> (what infra/ sets) → that user-assigned identity; absent → none
+    /// (only where Application Insights still allows local auth).
+    /// </summary>
+    internal static TokenCredential? ExporterCredential(string? authenticationString)
+    {
+        if (string.IsNullOrWhiteSpace(authenticationString))
+        {
+            return null;
+        }
+
+        string? clientId = null;
+        var aad = false;
+        foreach (var part in authenticationString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var pair = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (pair.Length != 2)
+            {
+                continue;
+            }
+
+            if (pair[0].Equals("ClientId", StringComparison.OrdinalIgnoreCase))
+            {
+                clientId = pair[1];
+            }
+            else if (pair[0].Equals("Authorization", StringComparison.OrdinalIgnoreCase))
+            {
+                aad = pair[1].Equals("AAD", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        if (!aad)
+        {
+            throw new InvalidOperationException($"App setting {AuthenticationSetting} must contain 'Authorization=AAD'.");
+        }
+
+        return new ManagedIdentityCredential(clientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId));
+    }
+
+    private static void Configure(AzureMonitorExporterOptions options, string connectionString, TokenCredential? credential)
+    {
+        options.ConnectionString = connectionString;
+        if (credential is not null)
+        {
+            options.Credential = credential;
+        }
+    }
+}
