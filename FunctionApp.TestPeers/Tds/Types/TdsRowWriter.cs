@@ -39,8 +39,29 @@ internal static class TdsRowWriter
         }
     }
 
+    /// <summary>
+    /// SQL Server describes NOT NULL int, bigint, bit and datetime columns with their fixed-length types, and
+    /// SqlClient reads a non-nullable column of those types without a length prefix, so they must be sent that way.
+    /// </summary>
+    private static byte? FixedLengthType(TdsColumn column) => column.Nullable
+        ? null
+        : column.Type switch
+        {
+            TdsColumnType.Int => TdsTypeId.Int,
+            TdsColumnType.BigInt => TdsTypeId.BigInt,
+            TdsColumnType.Bit => TdsTypeId.Bit,
+            TdsColumnType.DateTime => TdsTypeId.DateTime,
+            _ => null,
+        };
+
     private static void WriteTypeInfo(TdsBuffer buffer, TdsColumn column)
     {
+        if (FixedLengthType(column) is { } fixedType)
+        {
+            buffer.WriteByte(fixedType);
+            return;
+        }
+
         switch (column.Type)
         {
             case TdsColumnType.Int:
@@ -97,6 +118,12 @@ internal static class TdsRowWriter
             return;
         }
 
+        if (FixedLengthType(column) is not null)
+        {
+            WriteFixedLength(buffer, column, value);
+            return;
+        }
+
         switch (column.Type)
         {
             case TdsColumnType.Int:
@@ -147,12 +174,22 @@ internal static class TdsRowWriter
         }
     }
 
+    private static void WriteFixedLength(TdsBuffer buffer, TdsColumn column, object value)
+    {
+        var scratch = new TdsBuffer();
+        WriteValue(scratch, column with { Nullable = true }, value);
+        buffer.WriteBytes(scratch.Written.Span[1..]); // the same bytes without the length prefix
+    }
+
     private static void WriteNull(TdsBuffer buffer, TdsColumn column)
     {
+        if (!column.Nullable || column.Type == TdsColumnType.RowVersion)
+        {
+            throw new ArgumentException($"column {column.Name} is NOT NULL but a row holds NULL", nameof(column));
+        }
+
         switch (column.Type)
         {
-            case TdsColumnType.RowVersion:
-                throw new ArgumentException($"column {column.Name}: rowversion is never NULL", nameof(column));
             case TdsColumnType.NVarChar or TdsColumnType.VarBinary:
                 buffer.WriteUInt16(0xFFFF);
                 break;
