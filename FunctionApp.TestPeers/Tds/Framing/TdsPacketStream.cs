@@ -54,7 +54,6 @@ internal sealed class TdsPacketStream(Stream stream, ushort spid)
             payload.Write(body);
             if ((_header[1] & TdsPacketStatus.EndOfMessage) != 0)
             {
-                if (Environment.GetEnvironmentVariable("TDS_TRACE") is not null) { File.AppendAllText("/tmp/tds-trace.txt", $"C> {type:X2} {firstStatus:X2} " + Convert.ToHexString(payload.ToArray()) + "\n"); }
                 return new TdsMessage(type.Value, firstStatus, payload.ToArray());
             }
         }
@@ -75,7 +74,6 @@ internal sealed class TdsPacketStream(Stream stream, ushort spid)
         BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(4, 2), Spid);
         packet[6] = _outgoingPacketId++;
         payload.CopyTo(packet.AsMemory(HeaderLength));
-        if (Environment.GetEnvironmentVariable("TDS_TRACE") is not null) { File.AppendAllText("/tmp/tds-trace.txt", "S> " + Convert.ToHexString(packet) + "\n"); }
         await Stream.WriteAsync(packet, cancellationToken);
         await Stream.FlushAsync(cancellationToken);
     }
