@@ -98,7 +98,7 @@ public sealed class ManagedIdentityEndpoint : IAsyncDisposable
         return endpoint;
     }
 
-    /// <summary>Registers a user-assigned identity, requested by <c>client_id</c> = AppId or <c>principal_id</c> = ObjectId.</summary>
+    /// <summary>Registers a user-assigned identity, requested by <c>client_id</c> = AppId or <c>principal_id</c>/<c>object_id</c> = ObjectId.</summary>
     public void AddUserAssigned(TestPrincipal principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
@@ -198,7 +198,7 @@ public sealed class ManagedIdentityEndpoint : IAsyncDisposable
         var headerMatched = string.Equals(request.Headers[HeaderName], Header, StringComparison.Ordinal);
         var received = _issuer.Time.GetUtcNow();
         var record = new IdentityEndpointRequest(
-            received, request.Query["api-version"], request.Query["resource"], request.Query["client_id"], headerMatched, 0);
+            received, request.QueryString.Value ?? string.Empty, request.Query["api-version"], request.Query["resource"], request.Query["client_id"], headerMatched, 0);
 
         var delay = Faults.Delay;
         if (delay > TimeSpan.Zero)
@@ -277,7 +277,8 @@ public sealed class ManagedIdentityEndpoint : IAsyncDisposable
     private TestPrincipal? FindPrincipal(IQueryCollection query)
     {
         string? clientId = query["client_id"];
-        string? principalId = query["principal_id"];
+        // App Service documents principal_id; MSAL sends object_id. Both name the identity's object id.
+        string? principalId = query.TryGetValue("principal_id", out var byPrincipal) ? byPrincipal : query["object_id"];
         if (query.ContainsKey("mi_res_id"))
         {
             return null; // resource ids are not modelled: the peer knows identities by client and object id only

@@ -86,6 +86,22 @@ public sealed class ManagedIdentityEndpointTests
     }
 
     [Test]
+    public async Task User_assigned_credential_can_name_the_identity_by_object_id()
+    {
+        var userAssigned = TestPrincipal.Create("user-assigned identity");
+        _endpoint.AddUserAssigned(userAssigned);
+        var credential = new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedObjectId(userAssigned.ObjectId));
+
+        var token = await credential.GetTokenAsync(SqlScope);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(TokenClaims.Read(_issuer, token.Token)["oid"], Is.EqualTo(userAssigned.ObjectId));
+            Assert.That(_endpoint.Requests.Single().Query, Does.Contain($"object_id={userAssigned.ObjectId}"));
+        }
+    }
+
+    [Test]
     public void Unknown_client_id_fails_with_AuthenticationFailedException_without_retrying()
     {
         var credential = new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(Guid.NewGuid().ToString()));
