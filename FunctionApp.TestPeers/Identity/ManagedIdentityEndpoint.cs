@@ -26,10 +26,14 @@ namespace AzureSqlFunctions.TestPeers.Identity;
 /// (<c>Microsoft.Identity.Client.ApplicationBase.ResetStateForTest()</c>) or use a fresh user-assigned identity.</item>
 /// <item>MSAL serialises managed-identity requests behind one static semaphore and re-reads the cache
 /// after it, so concurrent cold callers cause a single request.</item>
+/// <item>MSAL treats a cached token within 5 minutes of expiry as expired and fetches a new one.</item>
 /// <item>IDENTITY_ENDPOINT is read per token request, not at credential construction.</item>
 /// <item>On 500 (and refused connections) the credential retries 5 times with exponential back-off (about
 /// 25 s in all with default options). <c>Retry.MaxRetries</c> is ignored (forced to 5); <c>Retry.Delay</c>,
-/// <c>Retry.MaxDelay</c> and <c>Retry.NetworkTimeout</c> are honoured; a custom <c>RetryPolicy</c> replaces it.</item>
+/// <c>Retry.MaxDelay</c> and <c>Retry.NetworkTimeout</c> are honoured; a custom <c>RetryPolicy</c> replaces it.
+/// 4xx answers are not retried.</item>
+/// <item>Failures surface as <c>AuthenticationFailedException</c> (4xx, 500s, a timed-out answer), except refused
+/// connections after all retries, which give <c>CredentialUnavailableException</c>.</item>
 /// </list>
 /// </remarks>
 public sealed class ManagedIdentityEndpoint : IAsyncDisposable

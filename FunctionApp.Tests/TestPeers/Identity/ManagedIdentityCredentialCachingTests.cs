@@ -71,6 +71,19 @@ public sealed class ManagedIdentityCredentialCachingTests
         Assert.That(later.Token, Is.EqualTo(cached.Token));
     }
 
+    [TestCase(4, 2)]
+    [TestCase(10, 1)]
+    public async Task Cached_tokens_within_five_minutes_of_expiry_are_fetched_again(int lifetimeMinutes, int expectedRequests)
+    {
+        _issuer.TokenLifetime = TimeSpan.FromMinutes(lifetimeMinutes);
+        var credential = new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
+
+        await credential.GetTokenAsync(SqlScope);
+        await credential.GetTokenAsync(SqlScope);
+
+        Assert.That(_endpoint.RequestCount, Is.EqualTo(expectedRequests));
+    }
+
     [Test]
     public async Task Sixty_four_concurrent_cold_callers_on_one_credential_cause_one_request()
     {
