@@ -9,13 +9,29 @@ namespace AzureSqlFunctions.Tests.Support;
 /// <summary>The app's own service registrations over test settings and a chosen credential.</summary>
 internal static class TestApp
 {
-    public static ServiceProvider Services(string connectionString, TokenCredential credential, params (string Key, string? Value)[] more)
+    /// <param name="credential">Null: the app builds its credential from <c>Sql__Credential</c>, as in production.</param>
+    /// <param name="time">Shared with a test's token issuer to rotate tokens without waiting.</param>
+    public static ServiceProvider Services(string connectionString, TokenCredential? credential, params (string Key, string? Value)[] more) =>
+        Services(connectionString, credential, null, more);
+
+    public static ServiceProvider Services(string connectionString, TokenCredential? credential, TimeProvider? time, params (string Key, string? Value)[] more)
     {
         IConfiguration configuration = SettingsBuilder.FromAppSettings(
             [("Sql__ConnectionString", connectionString), ("Sql__AllowInsecureTransport", "true"), .. more]);
-        // Registered first: AddAzureSql only builds a credential from the settings when none is registered.
-        return new ServiceCollection()
-            .AddSingleton(credential)
+
+        // Registered first: AddAzureSql only adds its own when none is registered.
+        var services = new ServiceCollection();
+        if (credential is not null)
+        {
+            services.AddSingleton(credential);
+        }
+
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
+        return services
             .AddAzureSqlFunctions(configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }

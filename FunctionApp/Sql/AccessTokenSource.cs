@@ -141,6 +141,11 @@ internal sealed partial class AccessTokenSource
         }
 
         var lifetime = token.ExpiresOn - obtainedAt;
+        if (lifetime <= TimeSpan.Zero)
+        {
+            return token.ExpiresOn; // already expired: never served from the cache
+        }
+
         var margin = lifetime / 2 < RefreshMargin ? lifetime / 2 : RefreshMargin;
         return token.ExpiresOn - margin;
     }

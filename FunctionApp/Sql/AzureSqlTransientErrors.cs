@@ -17,4 +17,10 @@ internal static class AzureSqlTransientErrors
     {
         4060, 40197, 40501, 40613, 49918, 49919, 49920, 10928, 10929, 42108, 42109,
     }.ToFrozenSet();
+
+    /// <summary>
+    /// Errors of a statement (not of the open) that a caller may retry as a whole: 1205 deadlock victim,
+    /// 1222 lock request timeout. The unit of work has been rolled back when the caller sees them.
+    /// </summary>
+    public static readonly FrozenSet<int> StatementNumbers = new[] { 1205, 1222 }.ToFrozenSet();
 }

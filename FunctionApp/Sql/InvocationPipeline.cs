@@ -44,8 +44,10 @@ internal sealed partial class InvocationPipeline(SqlConnectionFactory factory, S
         }
     }
 
+    // SqlClient reports a command cancelled through its token as SqlException "Operation cancelled by user",
+    // so a cancelled invocation explains whatever it threw.
     private static ProblemDetails? ProblemFor(InvocationInfo invocation, Exception exception) =>
-        exception is OperationCanceledException && invocation.Cancellation.IsCancellationRequested
+        invocation.Cancellation.IsCancellationRequested
             ? SqlFailureProblems.Cancelled(invocation.InvocationId)
             : SqlFailureProblems.For(SqlFailureClassifier.Classify(exception), invocation.InvocationId);
 

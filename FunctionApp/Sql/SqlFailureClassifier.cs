@@ -21,7 +21,7 @@ internal static class SqlFailureClassifier
             {
                 AccessTokenUnavailableException or AuthenticationFailedException or CredentialUnavailableException => SqlFailureKind.TokenUnavailable,
                 SqlException sql when sql.Number == LoginFailed => SqlFailureKind.LoginRejected,
-                SqlException sql when AzureSqlTransientErrors.Numbers.Contains(sql.Number) || sql.Number == Timeout || sql.Class >= 20 => SqlFailureKind.Transient,
+                SqlException sql when AzureSqlTransientErrors.Numbers.Contains(sql.Number) || AzureSqlTransientErrors.StatementNumbers.Contains(sql.Number) || sql.Number == Timeout || sql.Class >= 20 => SqlFailureKind.Transient,
                 TimeoutException => SqlFailureKind.Transient,
                 InvalidOperationException ioe when IsPoolTimeout(ioe) => SqlFailureKind.PoolExhausted,
                 _ => SqlFailureKind.None,

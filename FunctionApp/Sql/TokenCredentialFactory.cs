@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Identity;
 using Microsoft.Extensions.Logging;
 
@@ -13,9 +14,7 @@ internal static partial class TokenCredentialFactory
         ArgumentNullException.ThrowIfNull(loggerFactory);
         TokenCredential credential = settings.Credential switch
         {
-            SqlCredentialKind.ManagedIdentity => new ManagedIdentityCredential(settings.ManagedIdentityClientId is { } clientId
-                ? ManagedIdentityId.FromUserAssignedClientId(clientId)
-                : ManagedIdentityId.SystemAssigned),
+            SqlCredentialKind.ManagedIdentity => new ManagedIdentityCredential(ManagedIdentityOptions(settings.ManagedIdentityClientId)),
             SqlCredentialKind.AzureCli => new AzureCliCredential(),
             SqlCredentialKind.WorkloadIdentity => new WorkloadIdentityCredential(new WorkloadIdentityCredentialOptions
             {
@@ -35,6 +34,21 @@ internal static partial class TokenCredentialFactory
         var logger = loggerFactory.CreateLogger(typeof(TokenCredentialFactory).FullName!);
         LogCredential(logger, credentialName, identity, settings.Target);
         return credential;
+    }
+
+    /// <summary>
+    /// Azure.Identity retries a failing identity endpoint 6 times over about 25 s by default (and ignores
+    /// <c>Retry.MaxRetries</c>); a caller waiting for a cold token deserves a quicker, clear 503. A still-valid cached
+    /// token is served through endpoint trouble anyway (<see cref="AccessTokenSource"/>).
+    /// </summary>
+    internal static ManagedIdentityCredentialOptions ManagedIdentityOptions(string? clientId)
+    {
+        var options = new ManagedIdentityCredentialOptions(clientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
+        {
+            RetryPolicy = new RetryPolicy(maxRetries: 2, DelayStrategy.CreateExponentialDelayStrategy(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2))),
+        };
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        return options;
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Azure SQL {Target}: access tokens from {Credential} (identity: {Identity})")]
