@@ -65,6 +65,7 @@ public sealed class MainTemplateTests
         Assert.Multiple(() =>
         {
             Assert.That(azureServices, Has.Count.EqualTo(1), "the 'Allow Azure services' rule");
+            Assert.That(clientRules, Has.Count.EqualTo(1), "the deployer's client-IP rule");
             Assert.That(clientRules, Has.All.Matches<JsonObject>(rule =>
                 rule["condition"]?.ToString().Contains("empty(parameters(", StringComparison.Ordinal) == true),
                 "a client-IP rule must exist only when an address is given");
@@ -348,8 +349,6 @@ public sealed class MainTemplateTests
 
     private string ArgumentToFunctionModule(string parameterName) => FunctionModule.ArgumentFromParent(parameterName);
 
-    // A module parameter is fed, one level up, by an output of the identity module, and that output
-    // reads the identity resource's property.
     // The parameter is fed, one level up, by the identity module's output, and that output reads
     // the identity resource: its id for "resourceId", reference(identity).<output> otherwise.
     private void AssertComesFromIdentityOutput(ArmTemplate module, string parameterName, string output)
