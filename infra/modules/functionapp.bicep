@@ -1,0 +1,162 @@
+// .NET isolated Function App on the Flex Consumption plan, running as the user-assigned identity.
+
+@description('Name of the Function App.')
+param name string
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Azure region.')
+param location string
+
+@description('Tags applied to plan and app (the app also gets azd\'s service tag).')
+param tags object = {}
+
+@description('azd service name this app hosts (matches azure.yaml).')
+param azdServiceName string
+
+@description('Resource id of the user-assigned managed identity the app runs as.')
+param identityResourceId string
+
+@description('Client id of that identity (what Azure.Identity and the Functions host ask for).')
+param identityClientId string
+
+@description('Name of the storage account for AzureWebJobsStorage.')
+param storageAccountName string
+
+@description('Blob endpoint of that account, ending in "/".')
+param storageBlobEndpoint string
+
+@description('Container that holds the deployment packages.')
+param deploymentContainerName string
+
+@description('Application Insights connection string.')
+param applicationInsightsConnectionString string
+
+@description('Fully qualified name of the Azure SQL logical server.')
+param sqlServerFqdn string
+
+@description('Name of the Azure SQL database.')
+param sqlDatabaseName string
+
+@description('Max Pool Size written into the SQL connection string (checked against the database\'s worker limit in main.bicep).')
+@minValue(1)
+param sqlMaxPoolSize int
+
+@description('Maximum on-demand instances per scale group.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Memory per instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+@description('Concurrent HTTP invocations per instance.')
+@minValue(1)
+@maxValue(1000)
+param httpPerInstanceConcurrency int
+
+// Server/Database only: the credential comes from the app's AccessTokenCallback, so the string
+// never carries User ID, Password or Authentication; TLS is required and the certificate checked.
+var sqlConnectionString = 'Server=tcp:${sqlServerFqdn},1433;Database=${sqlDatabaseName};Encrypt=True;TrustServerCertificate=False;Connection Timeout=30;Max Pool Size=${sqlMaxPoolSize}'
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true // Linux
+  }
+}
+
+resource site 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': azdServiceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityResourceId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityResourceId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+        triggers: {
+          http: {
+            perInstanceConcurrency: httpPerInstanceConcurrency
+          }
+        }
+      }
+      // Flex Consumption takes the worker runtime from here; FUNCTIONS_WORKER_RUNTIME and
+      // FUNCTIONS_EXTENSION_VERSION are not accepted as app settings on this plan.
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+
+  resource appSettings 'config' = {
+    name: 'appsettings'
+    properties: {
+      // Host storage through the identity: no AccountKey anywhere.
+      AzureWebJobsStorage__accountName: storageAccountName
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identityClientId
+      // Telemetry authenticated with the same identity (the component has local auth disabled).
+      APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+      Sql__ConnectionString: sqlConnectionString
+      Sql__Credential: 'ManagedIdentity'
+      Sql__ManagedIdentityClientId: identityClientId
+    }
+  }
+
+  // Publishing only with Entra tokens (azd deploy uses one): no FTP or SCM basic-auth passwords.
+  resource ftpBasicAuth 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource scmBasicAuth 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+}
+
+output name string = site.name
+output defaultHostName string = site.properties.defaultHostName
