@@ -59,6 +59,12 @@ internal sealed class SqlStatementValidator
         return new SqlValidationResult(problems, warnings);
     }
 
+    // The wrapper puts the declarations on line 2 and the statement from line 5 on.
+    private const int FirstStatementLine = 5;
+
+    private static string Where(int wrapperLine) =>
+        wrapperLine >= FirstStatementLine ? $"at statement line {wrapperLine - FirstStatementLine + 1}" : "in the parameter declarations";
+
     private static string Wrap(string procedureName, string text, string parameterDeclarations) =>
         $"CREATE PROCEDURE [dbo].[{procedureName}]\n{parameterDeclarations}\nAS\nBEGIN\n{text}\nEND\n";
 
@@ -72,13 +78,13 @@ internal sealed class SqlStatementValidator
         var fragment = parser.Parse(reader, out var errors);
         if (errors.Count > 0)
         {
-            problems.AddRange(errors.Select(e => $"syntax error at line {e.Line - 4}, column {e.Column}: {e.Message}"));
+            problems.AddRange(errors.Select(e => $"syntax error {Where(e.Line)}, column {e.Column}: {e.Message}"));
             return null;
         }
 
-        // The text must stay inside the wrapper: 'END; DROP TABLE …' would parse as a second statement.
+        // The text must stay inside the wrapper's BEGIN … END: a stray 'END; …' or a 'GO' would carry on outside it.
         var statements = ((TSqlScript)fragment).Batches.SelectMany(b => b.Statements).ToList();
-        if (statements is not [CreateProcedureStatement procedure])
+        if (statements is not [CreateProcedureStatement { StatementList.Statements: [BeginEndBlockStatement] } procedure])
         {
             problems.Add("the text is not one self-contained statement list (it closes the wrapper or adds a batch).");
             return null;
@@ -116,5 +122,5 @@ internal sealed class SqlStatementValidator
     }
 
     private static string Describe(DacModelMessage message, string procedureName) =>
-        $"{message.Prefix}{message.Number}: {message.Message.Replace($"[dbo].[{procedureName}]", "statement", StringComparison.Ordinal)}";
+        $"{message.MessageType} {message.Prefix}{message.Number}: {message.Message.Replace($"[dbo].[{procedureName}]", "statement", StringComparison.Ordinal)}";
 }

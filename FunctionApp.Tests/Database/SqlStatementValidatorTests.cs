@@ -18,19 +18,26 @@ internal sealed class SqlStatementValidatorTests
             .Where(s => s.Name.StartsWith(typeof(SampleTodoSql).FullName + ".", StringComparison.Ordinal))
             .Select(s => new TestCaseData(s).SetArgDisplayNames(s.Name[(typeof(SampleTodoSql).FullName!.Length + 1)..]));
 
+    // Every result goes to the test output, so the DacFx messages behind a verdict can be read.
+    private SqlValidationResult Validate(string name, string text, string declarations)
+    {
+        var result = validator.Validate(name, text, declarations);
+        TestContext.Out.WriteLine(result.ToString());
+        return result;
+    }
+
     [TestCaseSource(nameof(KnownGoodStatements))]
     public void Accepts_a_correct_statement(SqlStatement statement)
     {
-        var result = validator.Validate(statement.Name, statement.Text, statement.Declarations!);
+        var result = Validate(statement.Name, statement.Text, statement.Declarations!);
 
-        TestContext.Out.WriteLine(result.ToString());
         Assert.That(result.Problems, Is.Empty);
     }
 
     [Test]
     public void Rejects_an_unknown_table()
     {
-        var result = validator.Validate("UnknownTable", "SELECT Id FROM dbo.Todo WHERE Id = @Id;", "@Id bigint");
+        var result = Validate("UnknownTable", "SELECT Id FROM dbo.Todo WHERE Id = @Id;", "@Id bigint");
 
         Assert.That(result.Problems, Has.Some.Contains("[dbo].[Todo]"), result.ToString());
     }
@@ -38,7 +45,7 @@ internal sealed class SqlStatementValidatorTests
     [Test]
     public void Rejects_an_unknown_column()
     {
-        var result = validator.Validate("UnknownColumn", "SELECT Id, Titel FROM dbo.Todos WHERE Id = @Id;", "@Id bigint");
+        var result = Validate("UnknownColumn", "SELECT Id, Titel FROM dbo.Todos WHERE Id = @Id;", "@Id bigint");
 
         Assert.That(result.Problems, Has.Some.Contains("Titel"), result.ToString());
     }
@@ -46,7 +53,7 @@ internal sealed class SqlStatementValidatorTests
     [Test]
     public void Rejects_an_unknown_column_in_an_update()
     {
-        var result = validator.Validate("UnknownSetColumn", "UPDATE dbo.Todos SET Done = 1 WHERE Id = @Id;", "@Id bigint");
+        var result = Validate("UnknownSetColumn", "UPDATE dbo.Todos SET Done = 1 WHERE Id = @Id;", "@Id bigint");
 
         Assert.That(result.Problems, Has.Some.Contains("Done"), result.ToString());
     }
@@ -54,7 +61,7 @@ internal sealed class SqlStatementValidatorTests
     [Test]
     public void Rejects_an_undeclared_parameter()
     {
-        var result = validator.Validate("Undeclared", "SELECT Id FROM dbo.Todos WHERE Id = @Id AND IsDone = @Done;", "@Id bigint");
+        var result = Validate("Undeclared", "SELECT Id FROM dbo.Todos WHERE Id = @Id AND IsDone = @Done;", "@Id bigint");
 
         Assert.That(result.Problems, Has.Some.Contains("@Done is used but not declared"), result.ToString());
     }
@@ -62,7 +69,7 @@ internal sealed class SqlStatementValidatorTests
     [Test]
     public void Rejects_an_unused_declared_parameter()
     {
-        var result = validator.Validate("Unused", "SELECT Id FROM dbo.Todos WHERE Id = @Id;", "@Id bigint, @Limit int");
+        var result = Validate("Unused", "SELECT Id FROM dbo.Todos WHERE Id = @Id;", "@Id bigint, @Limit int");
 
         Assert.That(result.Problems, Is.EqualTo(UnusedLimitOnly), result.ToString());
     }
@@ -70,23 +77,32 @@ internal sealed class SqlStatementValidatorTests
     [Test]
     public void Rejects_a_syntax_error()
     {
-        var result = validator.Validate("Syntax", "SELEC Id FROM dbo.Todos WHERE Id = @Id;", "@Id bigint");
+        var result = Validate("Syntax", "SELEC Id FROM dbo.Todos WHERE Id = @Id;", "@Id bigint");
 
-        Assert.That(result.Problems, Has.Some.StartsWith("syntax error at line 1"), result.ToString());
+        Assert.That(result.Problems, Has.Some.StartsWith("syntax error at statement line 1"), result.ToString());
     }
 
     [Test]
     public void Rejects_a_malformed_parameter_declaration()
     {
-        var result = validator.Validate("BadDeclaration", "SELECT Id FROM dbo.Todos WHERE Id = @Id;", "@Id bigint,");
+        var result = Validate("BadDeclaration", "SELECT Id FROM dbo.Todos WHERE Id = @Id;", "@Id bigint,");
 
-        Assert.That(result.Problems, Has.Some.StartsWith("syntax error"), result.ToString());
+        Assert.That(result.Problems, Has.Some.StartsWith("syntax error in the parameter declarations"), result.ToString());
     }
 
     [Test]
-    public void Rejects_text_that_escapes_the_wrapper()
+    public void Rejects_text_that_closes_the_wrapper_early()
     {
-        var result = validator.Validate("Escape", "SELECT Id FROM dbo.Todos WHERE Id = @Id END; DROP TABLE dbo.Todos; BEGIN SELECT 1;", "@Id bigint");
+        // Parses as a procedure whose body runs on past the wrapper's END: not one self-contained statement list.
+        var result = Validate("Escape", "SELECT Id FROM dbo.Todos WHERE Id = @Id END; DROP TABLE dbo.Todos; BEGIN SELECT 1;", "@Id bigint");
+
+        Assert.That(result.Problems, Has.Some.Contains("not one self-contained"), result.ToString());
+    }
+
+    [Test]
+    public void Rejects_a_batch_separator()
+    {
+        var result = Validate("Batches", "SELECT Id FROM dbo.Todos WHERE Id = @Id;\nGO\nSELECT 1;", "@Id bigint");
 
         Assert.That(result.IsValid, Is.False, result.ToString());
     }
@@ -99,7 +115,7 @@ internal sealed class SqlStatementValidatorTests
             UPDATE dbo.Todos SET DeletedAt = @Now, UpdatedAt = @Now WHERE Id = @Id AND DeletedAt IS NULL;
             """;
 
-        var result = validator.Validate("Local", text, "@Id bigint");
+        var result = Validate("Local", text, "@Id bigint");
 
         Assert.That(result.Problems, Is.Empty, result.ToString());
     }
@@ -107,8 +123,8 @@ internal sealed class SqlStatementValidatorTests
     [Test]
     public void A_rejected_statement_does_not_spoil_the_next_check()
     {
-        var rejected = validator.Validate("Broken", "SELECT Id FROM dbo.Todos WHERE Id = @Missing;", string.Empty);
-        var accepted = validator.Validate("Fine", "SELECT Id FROM dbo.Todos WHERE Id = @Id;", "@Id bigint");
+        var rejected = Validate("Broken", "SELECT Id FROM dbo.Todos WHERE Id = @Missing;", string.Empty);
+        var accepted = Validate("Fine", "SELECT Id FROM dbo.Todos WHERE Id = @Id;", "@Id bigint");
 
         Assert.Multiple(() =>
         {
