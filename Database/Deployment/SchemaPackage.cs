@@ -18,7 +18,7 @@ internal static class SchemaPackage
             var metadata = new PackageMetadata { Name = PackageName, Version = "1.0.0.0", Description = "AzureSqlFunctions schema" };
             DacPackageExtensions.BuildPackage(stream, model, metadata);
             stream.Position = 0;
-            // DacPackage reads from the stream lazily and disposes it with itself.
+            // The package reads from the stream while it lives; a MemoryStream holds no OS handle, so the GC may take both.
             return DacPackage.Load(stream, DacSchemaModelStorageType.Memory);
         }
         catch
