@@ -15,8 +15,9 @@ internal static class DeployCommandLine
         Options:
           --server <fqdn>            Azure SQL logical server, e.g. contoso.database.windows.net
           --database <name>          Target database; it must already exist.
-          --grant <identity name>    Database user name for the app's managed identity (its display name,
-                                     i.e. the managed identity resource name).
+          --grant <identity name>    Database user name for the app's managed identity: its display name (the
+                                     identity resource's name; an app's name for a system-assigned one). Azure
+                                     SQL expects the user name to begin with that display name.
           --grant-object-id <guid>   The managed identity's OBJECT (principal) id, not its client id:
                                      `az identity show -n <name> -g <rg> --query principalId` or the Bicep output
                                      identity.properties.principalId. Azure SQL's CREATE USER … WITH OBJECT_ID
