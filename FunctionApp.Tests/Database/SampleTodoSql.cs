@@ -16,6 +16,24 @@ internal static class SampleTodoSql
         ORDER BY Id;
         """;
 
+    // The catch-all '(@Done IS NULL OR IsDone = @Done)' above shares one cached plan between both lists; these two
+    // separate statements let each list seek its own filtered index (IX_Todos_Live_Id, IX_Todos_Live_IsDone_Id).
+    [SqlParameters("@Limit int, @After bigint")]
+    public const string ListLivePage = """
+        SELECT TOP (@Limit) Id, Title, Notes, DueAt, IsDone, CreatedAt, UpdatedAt, RowVersion
+        FROM dbo.Todos
+        WHERE DeletedAt IS NULL AND Id > @After
+        ORDER BY Id;
+        """;
+
+    [SqlParameters("@Limit int, @After bigint, @Done bit")]
+    public const string ListLivePageByDone = """
+        SELECT TOP (@Limit) Id, Title, Notes, DueAt, IsDone, CreatedAt, UpdatedAt, RowVersion
+        FROM dbo.Todos
+        WHERE DeletedAt IS NULL AND IsDone = @Done AND Id > @After
+        ORDER BY Id;
+        """;
+
     [SqlParameters("@Title nvarchar(200), @Notes nvarchar(max), @DueAt datetimeoffset")]
     public const string Insert = """
         INSERT INTO dbo.Todos (Title, Notes, DueAt)

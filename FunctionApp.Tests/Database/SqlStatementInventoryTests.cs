@@ -9,7 +9,7 @@ namespace AzureSqlFunctions.Tests.Database;
 [TestFixture]
 internal sealed class SqlStatementInventoryTests
 {
-    private static readonly string[] SampleNames = ["Insert", "ListPage", "Purge", "SoftDelete", "Update"];
+    private static readonly string[] SampleNames = ["Insert", "ListLivePage", "ListLivePageByDone", "ListPage", "Purge", "SoftDelete", "Update"];
 
     private static readonly IReadOnlyList<SqlStatement> TestAssemblyStatements = SqlStatementInventory.In(typeof(SampleTodoSql).Assembly);
 
