@@ -1,0 +1,76 @@
+using AzureSqlFunctions.Database.Cli;
+using NUnit.Framework;
+
+namespace AzureSqlFunctions.Tests.Database;
+
+[TestFixture]
+internal sealed class DeployCommandLineTests
+{
+    private const string ObjectId = "6f1c2b0e-9a54-4d3e-8f61-2c7b9d4e0a13";
+
+    [Test]
+    public void Parses_a_full_deploy_command()
+    {
+        var request = DeployCommandLine.Parse(
+            ["deploy", "--server", "contoso.database.windows.net", "--database", "todos", "--grant", "func-todos", "--grant-object-id", ObjectId, "--dry-run"]);
+
+        Assert.That(request, Is.Not.Null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(request!.Server, Is.EqualTo("contoso.database.windows.net"));
+            Assert.That(request.Database, Is.EqualTo("todos"));
+            Assert.That(request.DryRun, Is.True);
+            Assert.That(request.Grant?.Name, Is.EqualTo("func-todos"));
+            Assert.That(request.Grant?.ObjectId, Is.EqualTo(Guid.Parse(ObjectId)));
+        });
+    }
+
+    [Test]
+    public void Grant_and_dry_run_are_optional()
+    {
+        var request = DeployCommandLine.Parse(["deploy", "--database", "todos", "--server", "contoso.database.windows.net"]);
+
+        Assert.That(request, Is.EqualTo(new DeployRequest("contoso.database.windows.net", "todos", null, false)));
+    }
+
+    [TestCase]
+    [TestCase("--help")]
+    [TestCase("deploy", "--help")]
+    [TestCase("deploy", "--server", "s", "-h")]
+    public void Help_is_no_request(params string[] args) =>
+        Assert.That(DeployCommandLine.Parse(args), Is.Null);
+
+    [TestCase("Missing required option '--server'.", "deploy", "--database", "todos")]
+    [TestCase("Missing required option '--database'.", "deploy", "--server", "s.database.windows.net")]
+    [TestCase("Option '--server' needs a value.", "deploy", "--server", "--database", "todos")]
+    [TestCase("Option '--database' needs a value.", "deploy", "--server", "s", "--database")]
+    [TestCase("Option '--server' is given more than once.", "deploy", "--server", "a", "--server", "b")]
+    [TestCase("Unknown option '--password'.", "deploy", "--server", "s", "--database", "d", "--password", "x")]
+    [TestCase("Unknown command 'publish'. The only command is 'deploy'.", "publish")]
+    [TestCase("'--grant' and '--grant-object-id' go together: give both or neither.", "deploy", "--server", "s", "--database", "d", "--grant", "app")]
+    [TestCase("'--grant' and '--grant-object-id' go together: give both or neither.", "deploy", "--server", "s", "--database", "d", "--grant-object-id", ObjectId)]
+    public void Rejects_an_incomplete_or_unknown_command_line_clearly(string message, params string[] args)
+    {
+        var error = Assert.Throws<CommandLineException>(() => DeployCommandLine.Parse(args));
+
+        Assert.That(error!.Message, Is.EqualTo(message));
+    }
+
+    [TestCase("not-a-guid")]
+    [TestCase("00000000-0000-0000-0000-000000000000")]
+    [TestCase("6f1c2b0e-9a54-4d3e-8f61-2c7b9d4e0a1")]
+    [TestCase("6f1c2b0e-9a54-4d3e-8f61-2c7b9d4e0a13'; DROP TABLE dbo.Todos; --")]
+    public void Rejects_an_object_id_that_is_not_a_guid(string objectId)
+    {
+        var error = Assert.Throws<CommandLineException>(() =>
+            DeployCommandLine.Parse(["deploy", "--server", "s", "--database", "d", "--grant", "app", "--grant-object-id", objectId]));
+
+        Assert.That(error!.Message, Does.Contain("is not an object id"));
+    }
+
+    [Test]
+    public void Help_text_says_which_id_WITH_OBJECT_ID_expects()
+    {
+        Assert.That(DeployCommandLine.HelpText, Does.Contain("OBJECT (principal) id, not its client id"));
+    }
+}
