@@ -54,6 +54,8 @@ public sealed class TokenIssuer : IDisposable
                 ["appid"] = principal.AppId,
                 ["sub"] = principal.ObjectId,
                 ["idtyp"] = "app",
+                // Entra stamps every token with a unique id, so two tokens are never the same string.
+                ["uti"] = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_'),
             },
         };
         return new IssuedToken(_handler.CreateToken(descriptor), now, expires, principal);

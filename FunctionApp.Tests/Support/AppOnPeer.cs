@@ -42,15 +42,20 @@ internal sealed class AppOnPeer : IAsyncDisposable
 
     public InvocationPipeline Pipeline => Services.Pipeline();
 
-    /// <summary>Starts a peer and the app. <paramref name="credential"/> null: a credential issuing the peer's tokens for <see cref="Principal"/>.</summary>
+    /// <summary>Starts a peer and the app.</summary>
+    /// <param name="credential">
+    /// Null: a credential issuing the peer's tokens for <see cref="Principal"/>. A function returning null: the app
+    /// builds its own credential from <c>Sql__Credential</c>, as in production.
+    /// </param>
     public static AppOnPeer Start(
         Func<TokenIssuer, TestPrincipal, TokenCredential?>? credential = null,
         TdsEncryption encryption = TdsEncryption.Off,
         TimeProvider? time = null,
         TestPrincipal? principal = null,
+        TokenIssuer? issuer = null,
         params (string Key, string? Value)[] settings)
     {
-        var issuer = new TokenIssuer(time);
+        issuer ??= new TokenIssuer(time);
         principal ??= TestPrincipal.Create("app-identity");
         var server = TdsServer.Start(new TdsServerOptions { Issuer = issuer });
         server.AllowPrincipal(principal.ObjectId);
