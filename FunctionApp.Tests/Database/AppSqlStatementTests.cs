@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AzureSqlFunctions.Sql;
 using NUnit.Framework;
+using AzureSqlFunctions.Tests.Support;
 
 namespace AzureSqlFunctions.Tests.Database;
 
@@ -20,7 +21,7 @@ internal sealed class AppSqlStatementTests
     private SqlStatementValidator validator = null!;
 
     [OneTimeSetUp]
-    public void LoadSchema() => validator = new SqlStatementValidator(RepositoryLayout.SchemaDirectory);
+    public void LoadSchema() => validator = new SqlStatementValidator(RepositoryRoot.Combine("Database", "Schema"));
 
     private static IEnumerable<TestCaseData> DeclaredStatements() =>
         AppStatements.Where(s => s.Declarations is not null).Select(s => new TestCaseData(s).SetArgDisplayNames(s.Name));

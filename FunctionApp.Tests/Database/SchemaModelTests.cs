@@ -4,6 +4,7 @@ using Microsoft.SqlServer.Dac;
 using Microsoft.SqlServer.Dac.Model;
 using NUnit.Framework;
 using DacIndex = Microsoft.SqlServer.Dac.Model.Index;
+using AzureSqlFunctions.Tests.Support;
 
 namespace AzureSqlFunctions.Tests.Database;
 
@@ -18,7 +19,7 @@ internal sealed class SchemaModelTests
     public void LoadSchema()
     {
         var clock = Stopwatch.StartNew();
-        model = SchemaModel.Load(RepositoryLayout.SchemaDirectory);
+        model = SchemaModel.Load(RepositoryRoot.Combine("Database", "Schema"));
         TestContext.Progress.WriteLine($"Schema model loaded in {clock.ElapsedMilliseconds} ms.");
     }
 
@@ -67,7 +68,7 @@ internal sealed class SchemaModelTests
     public void A_schema_error_is_reported_by_validation()
     {
         // Proves the zero-errors assertion above can fail: a second script referencing a missing column.
-        using var broken = SchemaModel.Load(RepositoryLayout.SchemaDirectory);
+        using var broken = SchemaModel.Load(RepositoryRoot.Combine("Database", "Schema"));
         broken.AddOrUpdateObjects("CREATE INDEX [IX_Bad] ON [dbo].[Todos] ([NoSuchColumn]);", "bad.sql", new TSqlObjectOptions());
 
         Assert.That(SchemaModel.Errors(broken), Has.Some.Contains("NoSuchColumn"));

@@ -3,6 +3,7 @@ using AzureSqlFunctions.Database.Deployment;
 using Microsoft.Data.SqlClient;
 using Microsoft.SqlServer.Dac.Model;
 using NUnit.Framework;
+using AzureSqlFunctions.Tests.Support;
 
 namespace AzureSqlFunctions.Tests.Database;
 
@@ -12,7 +13,7 @@ internal sealed class SchemaPackageTests
     private TSqlModel model = null!;
 
     [OneTimeSetUp]
-    public void LoadSchema() => model = SchemaModel.Load(RepositoryLayout.SchemaDirectory);
+    public void LoadSchema() => model = SchemaModel.Load(RepositoryRoot.Combine("Database", "Schema"));
 
     [OneTimeTearDown]
     public void DisposeModel() => model.Dispose();

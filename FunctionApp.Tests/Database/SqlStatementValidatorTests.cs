@@ -1,4 +1,5 @@
 using NUnit.Framework;
+using AzureSqlFunctions.Tests.Support;
 
 namespace AzureSqlFunctions.Tests.Database;
 
@@ -11,7 +12,7 @@ internal sealed class SqlStatementValidatorTests
     private SqlStatementValidator validator = null!;
 
     [OneTimeSetUp]
-    public void LoadSchema() => validator = new SqlStatementValidator(RepositoryLayout.SchemaDirectory);
+    public void LoadSchema() => validator = new SqlStatementValidator(RepositoryRoot.Combine("Database", "Schema"));
 
     private static IEnumerable<TestCaseData> KnownGoodStatements() =>
         SqlStatementInventory.In(typeof(SampleTodoSql).Assembly)

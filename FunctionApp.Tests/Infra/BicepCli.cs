@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using AzureSqlFunctions.Tests.Support;
 
 namespace AzureSqlFunctions.Tests.Infra;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NUnit.Framework;
+using AzureSqlFunctions.Tests.Support;
 
 namespace AzureSqlFunctions.Tests.Infra;
 

@@ -1,6 +1,6 @@
 using NUnit.Framework;
 
-namespace AzureSqlFunctions.Tests.Infra;
+namespace AzureSqlFunctions.Tests.Support;
 
 /// <summary>The checkout the tests run from: the folder holding AzureSqlFunctions.sln.</summary>
 internal static class RepositoryRoot
