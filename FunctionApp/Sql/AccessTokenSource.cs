@@ -26,6 +26,7 @@ internal sealed partial class AccessTokenSource
     private readonly ILogger _logger;
     private readonly SqlMetrics _metrics;
     private readonly ConcurrentDictionary<string, ScopeCache> _scopes = new(StringComparer.Ordinal);
+    private long _failedRequests;
 
     public AccessTokenSource(TokenCredential credential, TimeProvider time, ILogger<AccessTokenSource> logger, SqlMetrics metrics)
     {
@@ -38,6 +39,12 @@ internal sealed partial class AccessTokenSource
 
     /// <summary>The Azure.Identity credential type, for logs and the health endpoint.</summary>
     public string CredentialName { get; }
+
+    /// <summary>
+    /// How many credential requests have failed. SqlClient reports a failing token callback only as a SqlException
+    /// numbered 0 without the cause, so the connection factory compares this count across an open to tell.
+    /// </summary>
+    public long FailedRequests => Interlocked.Read(ref _failedRequests);
 
     /// <summary>Azure SQL's scope for a resource SqlClient names (sovereign clouds give other resources).</summary>
     public static string ScopeFor(string resource)
@@ -123,6 +130,7 @@ internal sealed partial class AccessTokenSource
         catch (Exception ex)
         {
             _metrics.TokenRequestFailed();
+            Interlocked.Increment(ref _failedRequests);
             Volatile.Write(ref cache.NextAttemptUtcTicks, (_time.GetUtcNow() + RetryAfterFailure).UtcTicks);
             if (_logger.IsEnabled(LogLevel.Warning))
             {

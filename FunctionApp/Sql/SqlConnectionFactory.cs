@@ -13,6 +13,7 @@ namespace AzureSqlFunctions.Sql;
 internal sealed partial class SqlConnectionFactory
 {
     private readonly SqlSettings _settings;
+    private readonly AccessTokenSource _tokenSource;
     private readonly SqlRetryLogicBaseProvider _openRetry;
     private readonly SqlMetrics _metrics;
     private readonly TimeProvider _time;
@@ -21,7 +22,7 @@ internal sealed partial class SqlConnectionFactory
     public SqlConnectionFactory(SqlSettings settings, AccessTokenSource tokenSource, SqlMetrics metrics, TimeProvider time, ILogger<SqlConnectionFactory> logger)
     {
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
-        ArgumentNullException.ThrowIfNull(tokenSource);
+        _tokenSource = tokenSource ?? throw new ArgumentNullException(nameof(tokenSource));
         _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
@@ -60,6 +61,7 @@ internal sealed partial class SqlConnectionFactory
     {
         var connection = Create();
         var started = _time.GetTimestamp();
+        var tokenFailuresBefore = _tokenSource.FailedRequests;
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(_settings.OpenTimeout);
         try
@@ -72,6 +74,12 @@ internal sealed partial class SqlConnectionFactory
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw new TimeoutException($"Opening a connection to {_settings.Target} did not finish within {_settings.OpenTimeout} (retries included).", ex);
+        }
+        catch (SqlException ex) when (ex.Number == 0 && _tokenSource.FailedRequests != tokenFailuresBefore)
+        {
+            // SqlClient swallowed the callback's exception ("Failed to authenticate the user…"); say what failed.
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new AccessTokenUnavailableException($"Opening a connection to {_settings.Target} failed: {_tokenSource.CredentialName} gave no access token.", ex);
         }
         catch
         {
