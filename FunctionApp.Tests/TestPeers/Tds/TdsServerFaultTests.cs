@@ -130,6 +130,23 @@ public sealed class TdsServerFaultTests
     }
 
     [Test]
+    public async Task A_severity_20_statement_error_breaks_the_connection()
+    {
+        _context.Server.Faults.FailNextStatement(40197, AzureSqlErrors.MessageFor(40197, "appdb"), 20);
+        await using var connection = _context.ConnectionWithToken();
+        await connection.OpenAsync();
+
+        var exception = Assert.ThrowsAsync<SqlException>(async () => await SelectOneAsync(connection));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exception!.Number, Is.EqualTo(40197));
+            Assert.That(connection.State, Is.EqualTo(System.Data.ConnectionState.Closed));
+            Assert.That(() => _context.Server.Counters.OpenSessions, Is.Zero.After(5000, 20));
+        });
+    }
+
+    [Test]
     public async Task Dropping_the_connection_mid_result_fails_the_reader_and_ends_the_session()
     {
         _context.Server.Handle("dbo.Many", SqlResponse.Rows([s_number], Enumerable.Range(0, 100).Select(n => new object?[] { n })));

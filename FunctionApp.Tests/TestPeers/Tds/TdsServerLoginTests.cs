@@ -177,6 +177,42 @@ public sealed class TdsServerLoginTests
     }
 
     [Test]
+    public async Task Each_distinct_token_is_its_own_pool_and_is_recorded_for_its_principal()
+    {
+        var first = _context.Token();
+        var second = _context.Issuer.Issue(_context.Principal, lifetime: TimeSpan.FromMinutes(90)).Token;
+
+        foreach (var token in new[] { first, second, first })
+        {
+            await using var connection = _context.ConnectionWithToken(TdsEncryption.Off, token);
+            await connection.OpenAsync();
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_context.Server.Counters.PhysicalLogins, Is.EqualTo(2));
+            Assert.That(_context.Server.Counters.LoginsBy(_context.Principal.ObjectId), Is.EqualTo(2));
+            Assert.That(_context.Server.Counters.TokensSeenBy(_context.Principal.ObjectId), Is.EquivalentTo(new[] { first, second }));
+            Assert.That(_context.Server.Counters.Principals, Is.EquivalentTo(new[] { _context.Principal.ObjectId }));
+        });
+    }
+
+    [Test]
+    public async Task A_database_the_server_does_not_have_is_refused_with_4060()
+    {
+        var connectionString = _context.Server.ConnectionString(TdsEncryption.Off).Replace("Initial Catalog=appdb", "Initial Catalog=otherdb", StringComparison.Ordinal);
+        await using var connection = new SqlConnection(connectionString + "ConnectRetryCount=0;") { AccessToken = _context.Token() };
+
+        var exception = Assert.ThrowsAsync<SqlException>(async () => await connection.OpenAsync());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exception!.Number, Is.EqualTo(4060));
+            Assert.That(exception.Message, Does.StartWith("Cannot open database \"otherdb\" requested by the login."));
+        });
+    }
+
+    [Test]
     public async Task Login_delay_holds_the_login_back()
     {
         _context.Server.Faults.LoginDelay = TimeSpan.FromMilliseconds(600);

@@ -143,6 +143,31 @@ public sealed class TdsServerSessionTests
         });
     }
 
+    [Test]
+    public async Task A_transaction_request_that_reuses_a_pooled_connection_carries_the_reset_and_still_begins()
+    {
+        _context.Server.Handle("INSERT", SqlResponse.Affected(1));
+        var token = _context.Token();
+        await using (var first = _context.ConnectionWithToken(TdsEncryption.Off, token))
+        {
+            await first.OpenAsync();
+        }
+
+        await using var reused = _context.ConnectionWithToken(TdsEncryption.Off, token);
+        await reused.OpenAsync();
+        await using var transaction = reused.BeginTransaction();
+        await InsertAsync(reused, transaction, 1);
+        await transaction.CommitAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_context.Server.Counters.PhysicalLogins, Is.EqualTo(1));
+            Assert.That(_context.Server.Counters.ResetConnections, Is.EqualTo(1));
+            Assert.That(_context.Server.Counters.TransactionsCommitted, Is.EqualTo(1));
+            Assert.That(_context.Server.Statements.Single().TransactionDescriptor, Is.Not.Null);
+        });
+    }
+
     private static async Task InsertAsync(SqlConnection connection, SqlTransaction? transaction, int value)
     {
         await using var command = new SqlCommand("INSERT INTO dbo.T (V) VALUES (@v)", connection, transaction);
