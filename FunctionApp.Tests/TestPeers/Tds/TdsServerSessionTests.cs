@@ -168,6 +168,29 @@ public sealed class TdsServerSessionTests
         });
     }
 
+    [Test]
+    public async Task Reset_counters_forgets_history_but_keeps_the_sessions_still_open()
+    {
+        await using var connection = _context.ConnectionWithToken();
+        await connection.OpenAsync();
+        await using (var command = new SqlCommand("SELECT 1", connection))
+        {
+            await command.ExecuteScalarAsync();
+        }
+
+        _context.Server.ResetCounters();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_context.Server.Counters.PhysicalLogins, Is.Zero);
+            Assert.That(_context.Server.Counters.Statements, Is.Zero);
+            Assert.That(_context.Server.Statements, Is.Empty);
+            Assert.That(_context.Server.Counters.LoginsBy(_context.Principal.ObjectId), Is.Zero);
+            Assert.That(_context.Server.Counters.OpenSessions, Is.EqualTo(1));
+            Assert.That(_context.Server.Counters.MaxConcurrentSessions, Is.EqualTo(1));
+        });
+    }
+
     private static async Task InsertAsync(SqlConnection connection, SqlTransaction? transaction, int value)
     {
         await using var command = new SqlCommand("INSERT INTO dbo.T (V) VALUES (@v)", connection, transaction);
