@@ -22,6 +22,7 @@ public sealed class TdsCounters
 
     public int FailedLogins => Volatile.Read(ref _failedLogins);
 
+    /// <summary>Sessions past a successful login that are still connected (pooled connections included).</summary>
     public int OpenSessions => Volatile.Read(ref _openSessions);
 
     public int MaxConcurrentSessions => Volatile.Read(ref _maxConcurrentSessions);

@@ -11,6 +11,15 @@ namespace AzureSqlFunctions.TestPeers.Tds;
 /// engine: tests register handlers that turn statements into rows, counts or errors. Listens on 127.0.0.1 on a free
 /// port; <see cref="DisposeAsync"/> closes the listener and every session.
 /// </summary>
+/// <remarks>
+/// <code>
+/// await using var server = TdsServer.Start(new TdsServerOptions { Issuer = issuer });
+/// server.AllowPrincipal(principal.ObjectId);
+/// server.Handle("FROM dbo.Orders", SqlResponse.Rows([new TdsColumn("Id", TdsColumnType.Int)], [[1], [2]]));
+/// await using var connection = new SqlConnection(server.ConnectionString(TdsEncryption.Mandatory)) { AccessToken = token };
+/// </code>
+/// Handlers should honour their cancellation token: it fires on attention and when the server stops.
+/// </remarks>
 public sealed class TdsServer : IAsyncDisposable
 {
     private readonly TcpListener _listener;
@@ -70,7 +79,8 @@ public sealed class TdsServer : IAsyncDisposable
     /// <summary>
     /// A connection string without any credential: the caller adds an access token or callback. Pooling is left
     /// at its default. Mandatory and Strict trust the server through its certificate file unless
-    /// <paramref name="trustServerCertificate"/> is set.
+    /// <paramref name="trustServerCertificate"/> is set; Strict (TDS 8) ignores that setting and always validates,
+    /// so Strict with it fails against this self-signed certificate, as it would against a real server.
     /// </summary>
     public string ConnectionString(TdsEncryption encryption, bool trustServerCertificate = false)
     {

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Security.Authentication;
 using System.Threading.Channels;
 using AzureSqlFunctions.TestPeers.Tds.Framing;
 using AzureSqlFunctions.TestPeers.Tds.Login;
@@ -48,9 +47,10 @@ internal sealed class TdsSession(TdsServer server, Socket socket, ushort session
                 await ServeRequestsAsync(packets, state, token);
             }
         }
-        catch (Exception exception) when (IsConnectionEnd(exception))
+        catch (Exception exception)
         {
-            // The client went away, the server is stopping, a fault dropped it, or it spoke nonsense: the session ends.
+            // The client went away, the server is stopping, a fault dropped it, it spoke nonsense, or a handler's
+            // rows threw: the session ends, recorded for diagnosis, and the server itself keeps running.
             server.RecordSessionEnd(sessionId, exception);
         }
         finally
@@ -83,13 +83,13 @@ internal sealed class TdsSession(TdsServer server, Socket socket, ushort session
         {
             await foreach (var pending in queue.Reader.ReadAllAsync(token))
             {
-                if (pending.Message is null)
+                if (pending.IsAttention)
                 {
                     await packets.WriteMessageAsync(TdsPacketType.TabularResult, DoneAttention(), token);
                     continue;
                 }
 
-                var keepGoing = await processor.ProcessAsync(pending.Message, pending.Cancellation.Token);
+                var keepGoing = await processor.ProcessAsync(pending.Message!, pending.Cancellation!.Token);
                 pending.Cancellation.Dispose();
                 if (!keepGoing)
                 {
@@ -118,7 +118,7 @@ internal sealed class TdsSession(TdsServer server, Socket socket, ushort session
                 {
                     server.Counters.AttentionSeen();
                     CancelQuietly(latest);
-                    queue.TryWrite(new PendingRequest(null, new CancellationTokenSource()));
+                    queue.TryWrite(PendingRequest.Attention);
                     continue;
                 }
 
@@ -153,11 +153,4 @@ internal sealed class TdsSession(TdsServer server, Socket socket, ushort session
         TdsTokenWriter.Done(buffer, TdsTokenType.Done, TdsDoneStatus.Attention, 0, 0);
         return buffer.Written;
     }
-
-    private static bool IsConnectionEnd(Exception exception) => exception is IOException or SocketException
-        or OperationCanceledException or ObjectDisposedException or AuthenticationException or TdsProtocolException
-        or TdsConnectionDroppedException or ChannelClosedException;
-
-    /// <summary>A request with the token its attention cancels; a null message stands for the attention itself.</summary>
-    private sealed record PendingRequest(TdsMessage? Message, CancellationTokenSource Cancellation);
 }
