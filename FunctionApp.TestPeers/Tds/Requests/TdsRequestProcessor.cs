@@ -1,0 +1,113 @@
+using AzureSqlFunctions.TestPeers.Tds.Framing;
+using AzureSqlFunctions.TestPeers.Tds.Tokens;
+
+namespace AzureSqlFunctions.TestPeers.Tds.Requests;
+
+/// <summary>Runs one client request (SQL batch, RPC or transaction manager) and streams its response.</summary>
+internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream packets, TdsSessionState state, CancellationToken sessionToken)
+{
+    private readonly TdsTransactionHandler _transactions = new(server, state);
+
+    /// <summary>Returns false when the response carried a fatal error (severity 20+), after which the session ends.</summary>
+    public async Task<bool> ProcessAsync(TdsMessage message, CancellationToken requestToken)
+    {
+        if (message.ResetsConnection)
+        {
+            ResetSession(message.KeepsTransaction);
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestToken, sessionToken);
+        var writer = new TdsResponseWriter(packets, server.Faults.TakeDropAfterRows, sessionToken);
+        try
+        {
+            if (server.Faults.RequestDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(server.Faults.RequestDelay, linked.Token);
+            }
+
+            switch (message.Type)
+            {
+                case TdsPacketType.SqlBatch:
+                    await RunBatchAsync(message.Payload, writer, linked.Token);
+                    break;
+                case TdsPacketType.Rpc:
+                    await RunRpcAsync(message.Payload, writer, linked.Token);
+                    break;
+                case TdsPacketType.TransactionManager:
+                    await _transactions.RunAsync(message.Payload, writer);
+                    break;
+                default:
+                    throw new TdsProtocolException($"packet type {message.Type:X2} is not a request this peer serves");
+            }
+        }
+        catch (OperationCanceledException) when (requestToken.IsCancellationRequested && !sessionToken.IsCancellationRequested)
+        {
+            // Attention: stop here; the session answers DONE_ATTN as a message of its own.
+        }
+
+        await writer.EndAsync();
+        return !writer.IsFatal;
+    }
+
+    /// <summary>RESETCONNECTION: session state back to a fresh login; an open transaction is rolled back unless kept.</summary>
+    private void ResetSession(bool keepTransaction)
+    {
+        server.Counters.ResetConnectionSeen();
+        if (!keepTransaction && state.TransactionDescriptor is not null)
+        {
+            state.EndTransaction();
+            server.Counters.TransactionRolledBack();
+        }
+    }
+
+    private async Task RunBatchAsync(ReadOnlyMemory<byte> payload, TdsResponseWriter writer, CancellationToken cancellationToken)
+    {
+        var reader = new TdsPayloadReader(payload);
+        var descriptor = AllHeaders.Read(reader);
+        var text = reader.ReadUnicode(reader.Remaining / 2);
+        var response = await RunStatementAsync(text, [], descriptor, TdsRequestKind.SqlBatch, cancellationToken);
+        if (response.Parts.Count == 0)
+        {
+            await writer.WriteDoneAsync(TdsTokenType.Done, TdsDoneStatus.Final, 0, 0);
+            return;
+        }
+
+        await writer.WritePartsAsync(response.Parts, TdsTokenType.Done, isLastInRequest: true, cancellationToken);
+    }
+
+    private async Task RunRpcAsync(ReadOnlyMemory<byte> payload, TdsResponseWriter writer, CancellationToken cancellationToken)
+    {
+        var (descriptor, calls) = RpcRequestParser.Parse(payload);
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var response = await RunStatementAsync(calls[i].Text, calls[i].Parameters, descriptor, TdsRequestKind.Rpc, cancellationToken);
+            await writer.WritePartsAsync(response.Parts, TdsTokenType.DoneInProc, isLastInRequest: false, cancellationToken);
+            var failed = response.Parts.Any(part => part is TdsError);
+            await writer.WriteReturnStatusAsync(failed ? 1 : 0);
+            var status = (ushort)((i == calls.Count - 1 ? TdsDoneStatus.Final : TdsDoneStatus.More) | (failed ? TdsDoneStatus.Error : 0));
+            await writer.WriteDoneAsync(TdsTokenType.DoneProc, status, 0, 0);
+        }
+    }
+
+    private async Task<SqlResponse> RunStatementAsync(
+        string text, IReadOnlyList<SqlParameterValue> parameters, ulong? descriptor, TdsRequestKind kind, CancellationToken cancellationToken)
+    {
+        server.Counters.StatementRun();
+        server.Record(new RecordedStatement(text, parameters, state.SessionId, descriptor, kind));
+        if (server.Faults.TakeStatementFault() is { } fault)
+        {
+            return SqlResponse.Error(fault.Number, fault.Message, fault.Severity);
+        }
+
+        var request = new SqlRequest(text, parameters, state.SessionId, descriptor, kind);
+        try
+        {
+            return await server.ResolveAsync(request, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // A handler bug shows up in the test as a SQL error naming it, not as a hung or dropped connection.
+            return SqlResponse.Error(50000, $"TdsServer: handler for '{text}' threw {exception.GetType().Name}: {exception.Message}");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+namespace AzureSqlFunctions.TestPeers.Tds;
+
+/// <summary>Faults a test arms on the server; each is consumed by the session that meets it first. Thread-safe.</summary>
+public sealed class TdsFaults
+{
+    private readonly Lock _gate = new();
+    private readonly string _databaseName;
+    private TdsError? _loginError;
+    private int _loginFailuresLeft;
+    private TdsError? _statementError;
+    private int? _dropAfterRows;
+
+    internal TdsFaults(string databaseName) => _databaseName = databaseName;
+
+    /// <summary>Delay before the server answers a LOGIN7 (after reading the token).</summary>
+    public TimeSpan LoginDelay { get; set; }
+
+    /// <summary>Delay before the server answers each SQL batch, RPC or transaction request; attention cuts it short.</summary>
+    public TimeSpan RequestDelay { get; set; }
+
+    /// <summary>
+    /// The next <paramref name="count"/> logins that would succeed fail with this error instead. Without a message,
+    /// Azure SQL's wording is used for 40613, 40501, 40197, 4060, 10928, 10929 and 49918.
+    /// </summary>
+    public void FailNextLogins(int number, int count = 1, string? message = null, byte? severity = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_gate)
+        {
+            _loginError = new TdsError(number, message ?? AzureSqlErrors.MessageFor(number, _databaseName), severity ?? AzureSqlErrors.SeverityOf(number));
+            _loginFailuresLeft = count;
+        }
+    }
+
+    /// <summary>The next SQL batch or RPC answers this error instead of reaching a handler.</summary>
+    public void FailNextStatement(int number, string message, byte severity = 16)
+    {
+        lock (_gate)
+        {
+            _statementError = new TdsError(number, message, severity);
+        }
+    }
+
+    /// <summary>The next response with rows is cut: the socket closes after <paramref name="afterRows"/> rows were sent.</summary>
+    public void DropConnectionDuringNextResult(int afterRows = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterRows);
+        lock (_gate)
+        {
+            _dropAfterRows = afterRows;
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _loginError = null;
+            _loginFailuresLeft = 0;
+            _statementError = null;
+            _dropAfterRows = null;
+            LoginDelay = TimeSpan.Zero;
+            RequestDelay = TimeSpan.Zero;
+        }
+    }
+
+    internal TdsError? TakeLoginFault()
+    {
+        lock (_gate)
+        {
+            if (_loginFailuresLeft == 0 || _loginError is null)
+            {
+                return null;
+            }
+
+            _loginFailuresLeft--;
+            return _loginError;
+        }
+    }
+
+    internal TdsError? TakeStatementFault()
+    {
+        lock (_gate)
+        {
+            var fault = _statementError;
+            _statementError = null;
+            return fault;
+        }
+    }
+
+    internal int? TakeDropAfterRows()
+    {
+        lock (_gate)
+        {
+            var rows = _dropAfterRows;
+            _dropAfterRows = null;
+            return rows;
+        }
+    }
+}
