@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace AzureSqlFunctions.Http;
 
@@ -13,5 +14,7 @@ internal static class ApiJson
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         AllowDuplicateProperties = false,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        // Explicit, so GetTypeInfo (used to name fields in errors) works before the first serialization.
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
 }
