@@ -27,6 +27,9 @@ internal sealed class TodoTable
     private long _nextId = 1;
     private ulong _nextRowVersion = 0x7D0;
 
+    /// <summary>Called with each statement before the table answers it (to arm faults at a precise point).</summary>
+    public Action<SqlRequest>? BeforeAnswer { get; set; }
+
     public DateTimeOffset Now { get; set; } = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
 
     public void Clear()
@@ -35,6 +38,7 @@ internal sealed class TodoTable
         {
             _rows.Clear();
             _nextId = 1;
+            BeforeAnswer = null;
         }
     }
 
@@ -61,6 +65,7 @@ internal sealed class TodoTable
 
     private SqlResponse? Answer(SqlRequest request)
     {
+        BeforeAnswer?.Invoke(request);
         lock (_gate)
         {
             return request.Text switch
@@ -86,7 +91,7 @@ internal sealed class TodoTable
 
     private SqlResponse List(SqlRequest request)
     {
-        var limit = (int)request["@Limit"]!;
+        var limit = Convert.ToInt32(request["@Limit"], System.Globalization.CultureInfo.InvariantCulture);
         var after = (long)request["@After"]!;
         var done = (bool?)request["@Done"];
         var page = _rows.Values

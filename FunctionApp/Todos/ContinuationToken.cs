@@ -19,12 +19,14 @@ internal static class ContinuationToken
     public static bool TryDecode(string? token, out long lastId)
     {
         lastId = 0;
-        if (string.IsNullOrEmpty(token) || token.Length > 16)
+        // IsValid first: the decoder throws on characters outside the alphabet.
+        if (string.IsNullOrEmpty(token) || token.Length > 16
+            || !Base64Url.IsValid(token, out var length) || length != sizeof(long))
         {
             return false;
         }
 
-        Span<byte> bytes = stackalloc byte[sizeof(long) + 2];
+        Span<byte> bytes = stackalloc byte[sizeof(long)];
         if (!Base64Url.TryDecodeFromChars(token, bytes, out var written) || written != sizeof(long))
         {
             return false;
