@@ -1,3 +1,4 @@
+using System.Globalization;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Sql;
 using Dapper;
@@ -73,12 +74,16 @@ internal sealed partial class HealthHandler(AccessTokenSource tokens, HealthSett
     /// <summary>A short reason for the report: the failure's kind, never its full text (which may name servers or users).</summary>
     private string Describe(Exception exception, CancellationTokenSource timeout) => exception switch
     {
-        OperationCanceledException or TimeoutException when timeout.IsCancellationRequested => $"timed out after {settings.CheckTimeout.TotalSeconds:0.###} s",
-        SqlException sql when sql.Number == SqlFailureClassifier.Timeout => $"timed out after {settings.CheckTimeout.TotalSeconds:0.###} s",
+        // SqlClient reports a cancelled command as a SqlException ("Operation cancelled by user"), hence the token test.
+        _ when timeout.IsCancellationRequested => TimedOut(),
+        TimeoutException => TimedOut(),
+        SqlException sql when sql.Number == SqlFailureClassifier.Timeout => TimedOut(),
         SqlException sql => $"SQL error {sql.Number}",
         AccessTokenUnavailableException => "no access token",
         _ => exception.GetType().Name,
     };
+
+    private string TimedOut() => string.Create(CultureInfo.InvariantCulture, $"timed out after {settings.CheckTimeout.TotalSeconds:0.###} s");
 
     private int CommandTimeoutSeconds() => Math.Max(1, (int)Math.Ceiling(settings.CheckTimeout.TotalSeconds));
 
