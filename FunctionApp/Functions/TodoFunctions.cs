@@ -12,7 +12,7 @@ namespace AzureSqlFunctions.Functions;
 internal sealed class TodoFunctions(TodoCommands commands)
 {
     [Function("ListTodos")]
-    public async Task<HttpResponseData> List(
+    public static async Task<HttpResponseData> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "todos")] HttpRequestData request, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -22,7 +22,7 @@ internal sealed class TodoFunctions(TodoCommands commands)
     }
 
     [Function("GetTodo")]
-    public async Task<HttpResponseData> Get(
+    public static async Task<HttpResponseData> Get(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "todos/{id}")] HttpRequestData request, string id, FunctionContext context)
     {
         var result = await TodoQueries.GetAsync(context.GetInvocationConnection(), id);
