@@ -70,7 +70,8 @@ public sealed class TdsServer : IAsyncDisposable
     /// <summary>
     /// A connection string without any credential: the caller adds an access token or callback. Pooling is left
     /// at its default. Mandatory and Strict trust the server through its certificate file unless
-    /// <paramref name="trustServerCertificate"/> is set.
+    /// <paramref name="trustServerCertificate"/> is set; Strict (TDS 8) ignores that setting and always validates,
+    /// so Strict with it fails against this self-signed certificate, as it would against a real server.
     /// </summary>
     public string ConnectionString(TdsEncryption encryption, bool trustServerCertificate = false)
     {

@@ -100,7 +100,7 @@ internal sealed class TdsResponseWriter(TdsPacketStream packets, Func<int?> take
         {
             // Attention is honoured between rows, so the stream always ends on a whole token.
             cancellationToken.ThrowIfCancellationRequested();
-            TdsRowWriter.WriteRow(_tokens, resultSet.Columns, row);
+            TdsRowWriter.WriteRow(_tokens, resultSet.Columns, row, _filled);
             await AppendTokensAsync();
             count++;
             if (dropAfterRows is { } dropAfter && count >= (ulong)dropAfter)

@@ -8,7 +8,7 @@ namespace AzureSqlFunctions.TestPeers.Tds.Types;
 /// <summary>Writes COLMETADATA and ROW tokens for <see cref="TdsColumn"/>s (MS-TDS 2.2.7.4 / 2.2.7.19).</summary>
 internal static class TdsRowWriter
 {
-    private const int PlpChunk = 4000;
+    private const int PacketPayload = TdsPacketStream.ServerPacketSize - TdsPacketStream.HeaderLength;
 
     public static void WriteColumnMetadata(TdsBuffer buffer, IReadOnlyList<TdsColumn> columns)
     {
@@ -24,7 +24,8 @@ internal static class TdsRowWriter
         }
     }
 
-    public static void WriteRow(TdsBuffer buffer, IReadOnlyList<TdsColumn> columns, object?[] row)
+    /// <param name="packetOffset">Where in its packet the first byte of <paramref name="buffer"/> will go.</param>
+    public static void WriteRow(TdsBuffer buffer, IReadOnlyList<TdsColumn> columns, object?[] row, int packetOffset)
     {
         if (row.Length != columns.Count)
         {
@@ -35,7 +36,7 @@ internal static class TdsRowWriter
         for (var i = 0; i < columns.Count; i++)
         {
             var value = row[i] is DBNull ? null : row[i];
-            WriteValue(buffer, columns[i], value);
+            WriteValue(buffer, columns[i], value, packetOffset);
         }
     }
 
@@ -110,7 +111,7 @@ internal static class TdsRowWriter
         }
     }
 
-    private static void WriteValue(TdsBuffer buffer, TdsColumn column, object? value)
+    private static void WriteValue(TdsBuffer buffer, TdsColumn column, object? value, int packetOffset)
     {
         if (value is null)
         {
@@ -158,13 +159,13 @@ internal static class TdsRowWriter
                 WriteShortBytes(buffer, Encoding.Unicode.GetBytes((string)value));
                 break;
             case TdsColumnType.NVarCharMax:
-                WritePlp(buffer, Encoding.Unicode.GetBytes((string)value));
+                WritePlp(buffer, Encoding.Unicode.GetBytes((string)value), packetOffset);
                 break;
             case TdsColumnType.VarBinary:
                 WriteShortBytes(buffer, (byte[])value);
                 break;
             case TdsColumnType.VarBinaryMax:
-                WritePlp(buffer, (byte[])value);
+                WritePlp(buffer, (byte[])value, packetOffset);
                 break;
             case TdsColumnType.RowVersion:
                 WriteShortBytes(buffer, RowVersionBytes(value));
@@ -177,7 +178,7 @@ internal static class TdsRowWriter
     private static void WriteFixedLength(TdsBuffer buffer, TdsColumn column, object value)
     {
         var scratch = new TdsBuffer();
-        WriteValue(scratch, column with { Nullable = true }, value);
+        WriteValue(scratch, column with { Nullable = true }, value, 0);
         buffer.WriteBytes(scratch.Written.Span[1..]); // the same bytes without the length prefix
     }
 
@@ -221,14 +222,23 @@ internal static class TdsRowWriter
         buffer.WriteBytes(value);
     }
 
-    private static void WritePlp(TdsBuffer buffer, byte[] value)
+    /// <summary>
+    /// PLP: total length, then chunks, then a zero chunk. Like SQL Server, each chunk ends where its packet ends:
+    /// SqlClient's reader for long strings fails on a chunk that continues into the next packet.
+    /// </summary>
+    private static void WritePlp(TdsBuffer buffer, byte[] value, int packetOffset)
     {
         buffer.WriteUInt64((ulong)value.Length);
-        for (var offset = 0; offset < value.Length; offset += PlpChunk)
+        var offset = 0;
+        while (offset < value.Length)
         {
-            var size = Math.Min(PlpChunk, value.Length - offset);
+            var dataStart = (packetOffset + buffer.Length + 4) % PacketPayload;
+            var space = PacketPayload - dataStart;
+            var size = Math.Min(value.Length - offset, space < 2 ? space + PacketPayload : space);
+            size -= size < value.Length - offset ? size % 2 : 0; // whole UTF-16 characters in each chunk
             buffer.WriteUInt32((uint)size);
             buffer.WriteBytes(value.AsSpan(offset, size));
+            offset += size;
         }
 
         buffer.WriteUInt32(0);
