@@ -51,10 +51,8 @@ internal sealed class PeerHarness : IAsyncDisposable
     /// <summary>The app's container over this peer (no open retries, so failures show at once).</summary>
     public ServiceProvider App(TokenCredential? credential = null, params (string Key, string? Value)[] settings)
     {
-        // Packet Size=4096 works around the peer (as of wt-tds 3c6d624): it acknowledges the client's 8000-byte packet
-        // size but writes 4096-byte packets, and SqlClient then fails to read a row that crosses a packet boundary.
         var services = TestApp.Services(
-            Server.ConnectionString(TdsEncryption.Off) + "Packet Size=4096;", credential ?? IssuingCredential(), [("Sql__OpenRetries", "0"), .. settings]);
+            Server.ConnectionString(TdsEncryption.Off), credential ?? IssuingCredential(), [("Sql__OpenRetries", "0"), .. settings]);
         _containers.Add(services);
         return services;
     }

@@ -94,6 +94,7 @@ internal sealed class TodoCreateTests : TodoApiFixture
 
         Assert.That(result.Status, Is.EqualTo(201), result.SerializeBody());
         Assert.That(Table.Find(1)!.Title, Has.Length.EqualTo(200));
+        Assert.That(PeerHarness.BodyOf(result).GetProperty("notes").GetString(), Has.Length.EqualTo(10_000), "20 KB read back across packets");
     }
 
     [TestCase("""{ "title": "a", "priority": 1 }""", "priority", TestName = "Unknown field")]
