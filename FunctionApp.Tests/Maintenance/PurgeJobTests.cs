@@ -78,9 +78,12 @@ internal sealed class PurgeJobTests
         // Each batch "takes" a minute of the fake clock, from inside the database.
         _table.OnBatch = () => _time.Advance(TimeSpan.FromMinutes(1));
 
-        var result = await Run(Job(("Maintenance__PurgeBatchSize", "10"), ("Maintenance__PurgeTimeBudget", "00:04:00")));
+        var logger = new ListLogger<PurgeJob>();
+
+        var result = await Run(Job(logger, ("Maintenance__PurgeBatchSize", "10"), ("Maintenance__PurgeTimeBudget", "00:04:00")));
 
         Assert.That((result.Batches, result.Rows, result.StoppedBecause), Is.EqualTo((4, 40L, PurgeStopReason.TimeBudget)));
+        Assert.That(logger.Messages, Has.One.Contains("40 soft-deleted").And.Contains("4 batches").And.Contains(nameof(PurgeStopReason.TimeBudget)));
         Assert.That(_table.Count, Is.EqualTo(960), "the next run carries on");
     }
 

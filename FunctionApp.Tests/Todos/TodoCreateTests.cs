@@ -146,6 +146,19 @@ internal sealed class TodoCreateTests : TodoApiFixture
         AssertNothingSent();
     }
 
+    [Test]
+    public async Task Invalid_utf8_or_a_lone_surrogate_is_400_not_a_crash()
+    {
+        var invalidUtf8 = new JsonRequest("application/json", new MemoryStream([.. "{ \"title\": \""u8, 0xC3, 0x28, .. "\" }"u8]));
+
+        var badBytes = await Create(invalidUtf8);
+        var loneSurrogate = await Create(Json("""{ "title": "\uD800" }"""));
+
+        Assert.That(badBytes.Status, Is.EqualTo(400), badBytes.SerializeBody());
+        Assert.That(loneSurrogate.Status, Is.EqualTo(400), loneSurrogate.SerializeBody());
+        AssertNothingSent();
+    }
+
     [TestCase(null, TestName = "No content type")]
     [TestCase("text/plain", TestName = "Text")]
     [TestCase("application/x-www-form-urlencoded", TestName = "Form")]

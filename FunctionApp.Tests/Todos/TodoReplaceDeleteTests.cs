@@ -32,6 +32,19 @@ internal sealed class TodoReplaceDeleteTests : TodoApiFixture
     }
 
     [Test]
+    public async Task Replace_is_a_full_replacement_omitted_fields_are_cleared()
+    {
+        var todo = Table.Add("original");
+        Assert.That((await Replace("1", ETagOf(todo), Json(Body))).Status, Is.EqualTo(200));
+
+        var result = await Replace("1", ETagOf(Table.Find(1)!), Json("""{ "title": "only a title" }"""));
+
+        Assert.That(result.Status, Is.EqualTo(200), result.SerializeBody());
+        var stored = Table.Find(1)!;
+        Assert.That((stored.Title, stored.Notes, stored.DueAt, stored.IsDone), Is.EqualTo(("only a title", (string?)null, (DateTimeOffset?)null, false)));
+    }
+
+    [Test]
     public async Task Replace_without_if_match_is_428_and_runs_no_sql()
     {
         Table.Add("original");
