@@ -1,5 +1,8 @@
+using AzureSqlFunctions.Health;
+using AzureSqlFunctions.Maintenance;
 using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Telemetry;
+using AzureSqlFunctions.Todos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,6 +15,13 @@ internal static class AppServiceCollectionExtensions
     {
         services.AddAzureSql(configuration);
         services.AddAppTelemetry(configuration);
+
+        // Settings are read (and validated) now, so a bad value stops the app at startup naming the setting.
+        services.AddSingleton(HealthSettings.Read(configuration));
+        services.AddSingleton(MaintenanceSettings.Read(configuration));
+        services.AddSingleton<TodoCommands>();
+        services.AddSingleton<HealthHandler>();
+        services.AddSingleton<PurgeJob>();
         return services;
     }
 }

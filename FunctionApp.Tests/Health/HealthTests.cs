@@ -1,0 +1,144 @@
+using Azure.Core;
+using Azure.Identity;
+using AzureSqlFunctions.Health;
+using AzureSqlFunctions.Http;
+using AzureSqlFunctions.Sql;
+using AzureSqlFunctions.Tests.Support;
+using AzureSqlFunctions.Tests.Todos;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AzureSqlFunctions.Tests.Health;
+
+internal sealed class HealthTests
+{
+    private PeerHarness _peer = null!;
+    private readonly List<string> _issuedTokens = [];
+
+    [OneTimeSetUp]
+    public void StartPeer() => _peer = PeerHarness.Start();
+
+    [OneTimeTearDown]
+    public async Task StopPeer() => await _peer.DisposeAsync();
+
+    [SetUp]
+    public void Reset()
+    {
+        _peer.Server.Faults.Clear();
+        _peer.Server.ResetCounters();
+        _issuedTokens.Clear();
+    }
+
+    [Test]
+    public async Task Healthy_when_a_token_comes_and_select_1_answers()
+    {
+        var credential = RecordingCredential();
+        var app = _peer.App(credential);
+
+        var result = await Check(app);
+
+        Assert.That(result.Status, Is.EqualTo(200), result.SerializeBody());
+        Assert.That(result.ContentType, Is.EqualTo(ApiResult.JsonContentType));
+        var body = PeerHarness.BodyOf(result);
+        Assert.Multiple(() =>
+        {
+            Assert.That(body.GetProperty("status").GetString(), Is.EqualTo("healthy"));
+            Assert.That(body.GetProperty("token").GetProperty("status").GetString(), Is.EqualTo("healthy"));
+            Assert.That(body.GetProperty("token").GetProperty("credential").GetString(), Is.EqualTo(nameof(ScriptedCredential)));
+            Assert.That(body.GetProperty("token").GetProperty("latencyMs").GetInt64(), Is.GreaterThanOrEqualTo(0));
+            Assert.That(body.GetProperty("sql").GetProperty("status").GetString(), Is.EqualTo("healthy"));
+            Assert.That(body.GetProperty("sql").GetProperty("latencyMs").GetInt64(), Is.GreaterThanOrEqualTo(0));
+            Assert.That(body.GetProperty("token").TryGetProperty("error", out _), Is.False);
+        });
+        Assert.That(_peer.Server.Statements.Select(s => s.Text), Is.EqualTo(new[] { HealthSql.Ping }));
+        Assert.That(credential.Scopes.Select(s => s.Single()), Is.All.EqualTo("https://database.windows.net/.default"));
+        Assert.That(_issuedTokens, Is.Not.Empty);
+        Assert.That(result.SerializeBody(), Does.Not.Contain(_issuedTokens[0]), "never shows a token");
+    }
+
+    [Test]
+    public async Task A_credential_failure_is_503_naming_the_token_check()
+    {
+        var failing = new ScriptedCredential((_, _) => Task.FromException<AccessToken>(new CredentialUnavailableException("ManagedIdentityCredential: no identity endpoint")));
+        var app = _peer.App(failing);
+
+        var result = await Check(app);
+
+        Assert.That(result.Status, Is.EqualTo(503));
+        Assert.That(result.Headers["Retry-After"], Is.EqualTo("10"));
+        var body = PeerHarness.BodyOf(result);
+        Assert.That(body.GetProperty("status").GetString(), Is.EqualTo("unhealthy"));
+        Assert.That(body.GetProperty("token").GetProperty("status").GetString(), Is.EqualTo("unhealthy"));
+        Assert.That(body.GetProperty("token").GetProperty("error").GetString(), Is.EqualTo("no access token"));
+        Assert.That(body.GetProperty("sql").GetProperty("status").GetString(), Is.EqualTo("unhealthy"), "no login without a token");
+        Assert.That(_peer.Server.Statements, Is.Empty);
+    }
+
+    [Test]
+    public async Task A_sql_error_is_503_naming_the_sql_check()
+    {
+        var app = _peer.App(RecordingCredential());
+        _peer.Server.Faults.FailNextStatement(208, "Invalid object name 'x'.");
+
+        var result = await Check(app);
+
+        Assert.That(result.Status, Is.EqualTo(503));
+        var body = PeerHarness.BodyOf(result);
+        Assert.That(body.GetProperty("token").GetProperty("status").GetString(), Is.EqualTo("healthy"));
+        Assert.That(body.GetProperty("sql").GetProperty("status").GetString(), Is.EqualTo("unhealthy"));
+        Assert.That(body.GetProperty("sql").GetProperty("error").GetString(), Is.EqualTo("SQL error 208"));
+        Assert.That(result.SerializeBody(), Does.Not.Contain("Invalid object name"), "only the kind of failure is shown");
+    }
+
+    [Test]
+    public async Task A_slow_database_is_503_within_the_check_timeout()
+    {
+        var app = _peer.App(RecordingCredential(), ("Health__CheckTimeout", "00:00:00.5"));
+        await Check(app); // a warm pool: the delay below hits the statement, not the login
+        _peer.Server.Faults.RequestDelay = TimeSpan.FromSeconds(20);
+        var started = TimeProvider.System.GetTimestamp();
+
+        var result = await Check(app);
+
+        Assert.That(TimeProvider.System.GetElapsedTime(started), Is.LessThan(TimeSpan.FromSeconds(10)));
+        Assert.That(result.Status, Is.EqualTo(503));
+        var sql = PeerHarness.BodyOf(result).GetProperty("sql");
+        Assert.That(sql.GetProperty("error").GetString(), Does.StartWith("timed out"));
+    }
+
+    [Test]
+    public async Task The_token_scope_follows_the_configured_resource()
+    {
+        var credential = RecordingCredential();
+        var app = _peer.App(credential, ("Health__TokenResource", "https://database.usgovcloudapi.net/"));
+
+        await Check(app);
+
+        Assert.That(credential.Scopes.Select(s => s.Single()), Does.Contain("https://database.usgovcloudapi.net/.default"));
+    }
+
+    [TestCase("Health__CheckTimeout", "soon")]
+    [TestCase("Health__CheckTimeout", "00:10:00")]
+    [TestCase("Health__TokenResource", "http://database.windows.net/")]
+    [TestCase("Health__TokenResource", "not a url")]
+    public void Bad_settings_name_the_setting(string setting, string value)
+    {
+        var failure = Assert.Throws<SqlSettingsException>(() => HealthSettings.Read(SettingsBuilder.FromAppSettings((setting, value))));
+
+        Assert.That(failure!.Setting, Is.EqualTo(setting));
+        Assert.That(failure.Message, Does.Contain(setting));
+    }
+
+    private static Task<ApiResult> Check(IServiceProvider app) =>
+        PeerHarness.RunHttpAsync(app, sql => app.GetRequiredService<HealthHandler>().CheckAsync(sql));
+
+    private ScriptedCredential RecordingCredential() => ScriptedCredential.Issuing(() =>
+    {
+        var issued = _peer.Issuer.Issue(_peer.Principal);
+        lock (_issuedTokens)
+        {
+            _issuedTokens.Add(issued.Token);
+        }
+
+        return new AccessToken(issued.Token, issued.ExpiresOn);
+    });
+}

@@ -1,0 +1,23 @@
+namespace AzureSqlFunctions.Tests.Todos;
+
+/// <summary>A row of <see cref="TodoTable"/>.</summary>
+internal sealed class StoredTodo
+{
+    public long Id { get; init; }
+
+    public string Title { get; set; } = string.Empty;
+
+    public string? Notes { get; set; }
+
+    public DateTimeOffset? DueAt { get; set; }
+
+    public bool IsDone { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? DeletedAt { get; set; }
+
+    public byte[] RowVersion { get; set; } = [];
+}

@@ -1,0 +1,144 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace AzureSqlFunctions.Http;
+
+/// <summary>
+/// Reads a JSON request body into <typeparamref name="T"/> with hard limits: the media type must be JSON (415), at
+/// most <see cref="MaxBytes"/> are read and never more than one byte beyond (413), and the JSON must be one object
+/// whose fields are all known and of the right type (400 naming the field). Problems never echo the body.
+/// </summary>
+internal static class JsonBodyReader
+{
+    public const int MaxBytes = 64 * 1024;
+
+    public static async Task<JsonBodyResult<T>> ReadAsync<T>(JsonRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!IsJson(request.ContentType))
+        {
+            return Fail<T>(ApiProblems.UnsupportedMediaType(request.ContentType));
+        }
+
+        var buffer = new byte[MaxBytes + 1];
+        var length = await FillAsync(request.Body, buffer, cancellationToken);
+        if (length > MaxBytes)
+        {
+            return Fail<T>(ApiProblems.PayloadTooLarge(MaxBytes));
+        }
+
+        if (length == 0)
+        {
+            return Fail<T>(ApiProblems.MalformedJson("The request body is empty; send a JSON object."));
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(buffer.AsMemory(0, length));
+        }
+        catch (JsonException ex)
+        {
+            // Line and position only: the exception's message may quote the body.
+            return Fail<T>(ApiProblems.MalformedJson($"The body is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})."));
+        }
+
+        using (document)
+        {
+            return Deserialize<T>(document.RootElement);
+        }
+    }
+
+    private static JsonBodyResult<T> Deserialize<T>(JsonElement root)
+        where T : class
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return Fail<T>(ApiProblems.Validation("$", "The body must be a JSON object."));
+        }
+
+        var typeInfo = (JsonTypeInfo<T>)ApiJson.Options.GetTypeInfo(typeof(T));
+        if (FieldErrors(root, typeInfo) is { Count: > 0 } errors)
+        {
+            return Fail<T>(ApiProblems.Validation(errors));
+        }
+
+        try
+        {
+            return new JsonBodyResult<T>(root.Deserialize(typeInfo), null);
+        }
+        catch (JsonException ex)
+        {
+            var field = FieldOf(ex.Path);
+            var expected = typeInfo.Properties.FirstOrDefault(p => string.Equals(p.Name, field, StringComparison.OrdinalIgnoreCase))?.PropertyType;
+            return Fail<T>(ApiProblems.Validation(field, $"Must be {Describe(expected)}."));
+        }
+    }
+
+    /// <summary>Unknown and repeated fields, checked before binding so each gets its own message.</summary>
+    private static Dictionary<string, string[]> FieldErrors<T>(JsonElement root, JsonTypeInfo<T> typeInfo)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!typeInfo.Properties.Any(p => string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                errors[property.Name] = ["Is not a known field."];
+            }
+            else if (!seen.Add(property.Name))
+            {
+                errors[property.Name] = ["Appears more than once."];
+            }
+        }
+
+        return errors;
+    }
+
+    private static bool IsJson(string? contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media) || media.MediaType is not { } type)
+        {
+            return false;
+        }
+
+        var json = type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+        // JSON is UTF-8 (RFC 8259); another declared charset would be decoded wrongly.
+        return json && (media.CharSet is null || media.CharSet.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Reads until the buffer is full or the stream ends: at most MaxBytes + 1, enough to tell "too large".</summary>
+    private static async Task<int> FillAsync(Stream body, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = await body.ReadAsync(buffer.AsMemory(total), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    private static string FieldOf(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    private static string Describe(Type? type) => (Nullable.GetUnderlyingType(type ?? typeof(object)) ?? type) switch
+    {
+        var t when t == typeof(string) => "a string",
+        var t when t == typeof(bool) => "true or false",
+        var t when t == typeof(int) || t == typeof(long) => "a whole number",
+        _ => "a value of the documented type",
+    };
+
+    private static JsonBodyResult<T> Fail<T>(ProblemDetails problem)
+        where T : class => new(null, problem);
+}

@@ -1,0 +1,44 @@
+using AzureSqlFunctions.Sql;
+
+namespace AzureSqlFunctions.Todos;
+
+/// <summary>
+/// Every statement the todo API sends, with the parameters each declares (checked against the schema). Each constant
+/// is a whole statement (no shared fragments) so the schema check can parse every one; rows come back with the
+/// columns <see cref="TodoRow"/> names.
+/// </summary>
+internal static class TodoSql
+{
+    /// <summary>One page in Id order after the continuation point; callers ask for one row more than they show.</summary>
+    [SqlParameters("@Limit int, @After bigint, @Done bit")]
+    public const string List =
+        "SELECT TOP (@Limit) Id, Title, Notes, DueAt, IsDone, CreatedAt, UpdatedAt, RowVersion FROM dbo.Todos " +
+        "WHERE DeletedAt IS NULL AND Id > @After AND (@Done IS NULL OR IsDone = @Done) " +
+        "ORDER BY Id;";
+
+    [SqlParameters("@Id bigint")]
+    public const string GetById =
+        "SELECT Id, Title, Notes, DueAt, IsDone, CreatedAt, UpdatedAt, RowVersion FROM dbo.Todos WHERE Id = @Id AND DeletedAt IS NULL;";
+
+    [SqlParameters("@Title nvarchar(200), @Notes nvarchar(max), @DueAt datetimeoffset, @IsDone bit")]
+    public const string Insert =
+        "INSERT INTO dbo.Todos (Title, Notes, DueAt, IsDone) " +
+        "OUTPUT inserted.Id, inserted.Title, inserted.Notes, inserted.DueAt, inserted.IsDone, inserted.CreatedAt, inserted.UpdatedAt, inserted.RowVersion " +
+        "VALUES (@Title, @Notes, @DueAt, @IsDone);";
+
+    /// <summary>Replaces a live todo only if it is still at the version the client read (optimistic concurrency).</summary>
+    [SqlParameters("@Id bigint, @RowVersion binary(8), @Title nvarchar(200), @Notes nvarchar(max), @DueAt datetimeoffset, @IsDone bit")]
+    public const string Replace =
+        "UPDATE dbo.Todos SET Title = @Title, Notes = @Notes, DueAt = @DueAt, IsDone = @IsDone, UpdatedAt = SYSUTCDATETIME() " +
+        "OUTPUT inserted.Id, inserted.Title, inserted.Notes, inserted.DueAt, inserted.IsDone, inserted.CreatedAt, inserted.UpdatedAt, inserted.RowVersion " +
+        "WHERE Id = @Id AND RowVersion = @RowVersion AND DeletedAt IS NULL;";
+
+    /// <summary>After a replace changed nothing: does the todo still exist (then its version moved on)?</summary>
+    [SqlParameters("@Id bigint")]
+    public const string CountLive =
+        "SELECT COUNT(*) FROM dbo.Todos WHERE Id = @Id AND DeletedAt IS NULL;";
+
+    [SqlParameters("@Id bigint")]
+    public const string SoftDelete =
+        "UPDATE dbo.Todos SET DeletedAt = SYSUTCDATETIME(), UpdatedAt = SYSUTCDATETIME() WHERE Id = @Id AND DeletedAt IS NULL;";
+}
