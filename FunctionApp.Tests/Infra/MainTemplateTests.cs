@@ -107,6 +107,7 @@ public sealed class MainTemplateTests
             Assert.That(connectionString, Does.Not.Contain("Integrated Security").IgnoreCase);
             Assert.That(connectionString, Does.Contain("Max Pool Size="));
             Assert.That(AppSettings()["Sql__Credential"], Is.EqualTo("ManagedIdentity"));
+            Assert.That(AppSettings().ContainsKey("Maintenance__PurgeSchedule"), Is.True, "the timer's %Maintenance:PurgeSchedule% needs it");
         });
     }
 

@@ -61,6 +61,14 @@ param instanceMemoryMB int
 @maxValue(1000)
 param httpPerInstanceConcurrency int
 
+@description('NCRONTAB schedule (six fields, UTC) of the purge of soft-deleted todos.')
+param purgeSchedule string = '0 0 3 * * *'
+
+@description('Days a soft-deleted todo is kept before the purge removes it.')
+@minValue(1)
+@maxValue(3650)
+param purgeRetentionDays int = 30
+
 // Server/Database only: the credential comes from the app's AccessTokenCallback, so the string
 // never carries User ID, Password or Authentication; TLS is required and the certificate checked.
 var sqlConnectionString = 'Server=tcp:${sqlServerFqdn},1433;Database=${sqlDatabaseName};Encrypt=True;TrustServerCertificate=False;Connection Timeout=30;Max Pool Size=${sqlMaxPoolSize}'
@@ -139,6 +147,9 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       Sql__ConnectionString: sqlConnectionString
       Sql__Credential: 'ManagedIdentity'
       Sql__ManagedIdentityClientId: identityClientId
+      // The purge timer's schedule is an app setting (%Maintenance:PurgeSchedule%): without it the host cannot index it.
+      Maintenance__PurgeSchedule: purgeSchedule
+      Maintenance__RetentionDays: string(purgeRetentionDays)
     }
   }
 
