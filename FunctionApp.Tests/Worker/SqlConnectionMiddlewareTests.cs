@@ -84,7 +84,7 @@ public sealed class SqlConnectionMiddlewareTests
     {
         var context = new TestFunctionContext("httpTrigger");
 
-        Assert.ThrowsAsync<NullReferenceException>(() => _middleware.Invoke(context, _ => throw new NullReferenceException()));
+        Assert.ThrowsAsync<ArgumentException>(() => _middleware.Invoke(context, _ => throw new ArgumentException("a bug in the function")));
     }
 
     [Test]

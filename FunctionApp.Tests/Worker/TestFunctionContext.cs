@@ -11,7 +11,7 @@ internal sealed class TestFunctionContext : FunctionContext
 {
     private readonly CancellationToken _cancellation;
 
-    public TestFunctionContext(string triggerType, CancellationToken cancellation = default, string name = "TestFunction")
+    public TestFunctionContext(string triggerType, string name = "TestFunction", CancellationToken cancellation = default)
     {
         _cancellation = cancellation;
         FunctionDefinition = new TestFunctionDefinition(name, triggerType);
