@@ -81,8 +81,9 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
         for (var i = 0; i < calls.Count; i++)
         {
             var response = await RunStatementAsync(calls[i].Text, calls[i].Parameters, descriptor, TdsRequestKind.Rpc, cancellationToken);
+            var errorsBefore = writer.ErrorCount;
             await writer.WritePartsAsync(response.Parts, TdsTokenType.DoneInProc, isLastInRequest: false, cancellationToken);
-            var failed = response.Parts.Any(part => part is TdsError);
+            var failed = writer.ErrorCount > errorsBefore;
             await writer.WriteReturnStatusAsync(failed ? 1 : 0);
             var status = (ushort)((i == calls.Count - 1 ? TdsDoneStatus.Final : TdsDoneStatus.More) | (failed ? TdsDoneStatus.Error : 0));
             await writer.WriteDoneAsync(TdsTokenType.DoneProc, status, 0, 0);
