@@ -11,13 +11,14 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
     /// <summary>Returns false when the response carried a fatal error (severity 20+), after which the session ends.</summary>
     public async Task<bool> ProcessAsync(TdsMessage message, CancellationToken requestToken)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestToken, sessionToken);
+        var writer = new TdsResponseWriter(packets, server.Faults.TakeDropAfterRows, sessionToken);
         if (message.ResetsConnection)
         {
             ResetSession(message.KeepsTransaction);
+            await writer.WriteEnvChangeAsync(TdsEnvChangeType.ResetConnectionAck, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty);
         }
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestToken, sessionToken);
-        var writer = new TdsResponseWriter(packets, server.Faults.TakeDropAfterRows, sessionToken);
         try
         {
             if (server.Faults.RequestDelay > TimeSpan.Zero)
@@ -49,7 +50,10 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
         return !writer.IsFatal;
     }
 
-    /// <summary>RESETCONNECTION: session state back to a fresh login; an open transaction is rolled back unless kept.</summary>
+    /// <summary>
+    /// RESETCONNECTION: session state back to a fresh login; an open transaction is rolled back unless kept.
+    /// The response then opens with ENVCHANGE 18, SQL Server's acknowledgement of the reset.
+    /// </summary>
     private void ResetSession(bool keepTransaction)
     {
         server.Counters.ResetConnectionSeen();
