@@ -43,7 +43,7 @@ public sealed class TdsServerFaultTests
         Assert.Multiple(async () =>
         {
             Assert.That(timeout!.Number, Is.EqualTo(-2), timeout.Message); // SqlClient's "execution timeout expired"
-            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(4)));
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5))); // SqlClient gives up on DONE_ATTN after 5 s
             Assert.That(handlerCancelled.Task.IsCompleted, Is.True);
             Assert.That(_context.Server.Counters.Attentions, Is.EqualTo(1));
             Assert.That(await SelectOneAsync(connection), Is.EqualTo(1));
@@ -231,7 +231,7 @@ public sealed class TdsServerFaultTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3)));
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
             Assert.That(_context.Server.Counters.OpenSessions, Is.Zero);
             Assert.That(File.Exists(_context.Server.CertificatePath), Is.False);
             Assert.That(async () => await hanging, Throws.InstanceOf<SqlException>());
