@@ -177,7 +177,12 @@ public sealed class TdsServer : IAsyncDisposable
 
             socket.NoDelay = true;
             var session = new TdsSession(this, socket, (ushort)Interlocked.Increment(ref _nextSessionId));
-            _sessions[session] = RunSessionAsync(session, cancellationToken);
+            var running = RunSessionAsync(session, cancellationToken);
+            _sessions[session] = running;
+            if (running.IsCompleted)
+            {
+                _sessions.TryRemove(session, out _); // it ended before it was listed
+            }
         }
     }
 

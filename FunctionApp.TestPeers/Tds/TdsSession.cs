@@ -40,10 +40,9 @@ internal sealed class TdsSession(TdsServer server, Socket socket, ushort session
         try
         {
             var strict = await TdsHandshake.RunAsync(socket, packets, server.Certificate, token);
-            loggedIn = await new TdsLoginStage(server, packets, strict).RunAsync(token);
-            if (loggedIn)
+            var login = new TdsLoginStage(server, packets, strict);
+            if (await login.RunAsync(() => { loggedIn = true; server.Counters.SessionOpened(); }, token))
             {
-                server.Counters.SessionOpened();
                 await ServeRequestsAsync(packets, state, token);
             }
         }

@@ -9,7 +9,8 @@ namespace AzureSqlFunctions.TestPeers.Tds.Login;
 internal sealed class TdsLoginStage(TdsServer server, TdsPacketStream packets, bool strict)
 {
     /// <summary>True when the login succeeded and the session may serve requests.</summary>
-    public async Task<bool> RunAsync(CancellationToken cancellationToken)
+    /// <param name="succeeding">Runs once the login is accepted, before the client can see it, so counts are never behind.</param>
+    public async Task<bool> RunAsync(Action succeeding, CancellationToken cancellationToken)
     {
         var message = await packets.ReadMessageAsync(cancellationToken)
             ?? throw new TdsProtocolException("connection closed before LOGIN7");
@@ -54,6 +55,7 @@ internal sealed class TdsLoginStage(TdsServer server, TdsPacketStream packets, b
         }
 
         server.Counters.LoginSucceeded(check.ObjectId!, token);
+        succeeding();
         await packets.WriteMessageAsync(
             TdsPacketType.TabularResult,
             LoginResponse.Success(database, login.PacketSize, strict),

@@ -11,13 +11,14 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
     /// <summary>Returns false when the response carried a fatal error (severity 20+), after which the session ends.</summary>
     public async Task<bool> ProcessAsync(TdsMessage message, CancellationToken requestToken)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestToken, sessionToken);
+        var writer = new TdsResponseWriter(packets, server.Faults.TakeDropAfterRows, sessionToken);
         if (message.ResetsConnection)
         {
             ResetSession(message.KeepsTransaction);
+            await writer.WriteEnvChangeAsync(TdsEnvChangeType.ResetConnectionAck, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty);
         }
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestToken, sessionToken);
-        var writer = new TdsResponseWriter(packets, server.Faults.TakeDropAfterRows, sessionToken);
         try
         {
             if (server.Faults.RequestDelay > TimeSpan.Zero)
@@ -49,7 +50,10 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
         return !writer.IsFatal;
     }
 
-    /// <summary>RESETCONNECTION: session state back to a fresh login; an open transaction is rolled back unless kept.</summary>
+    /// <summary>
+    /// RESETCONNECTION: session state back to a fresh login; an open transaction is rolled back unless kept.
+    /// The response then opens with ENVCHANGE 18, SQL Server's acknowledgement of the reset.
+    /// </summary>
     private void ResetSession(bool keepTransaction)
     {
         server.Counters.ResetConnectionSeen();
@@ -81,8 +85,9 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
         for (var i = 0; i < calls.Count; i++)
         {
             var response = await RunStatementAsync(calls[i].Text, calls[i].Parameters, descriptor, TdsRequestKind.Rpc, cancellationToken);
+            var errorsBefore = writer.ErrorCount;
             await writer.WritePartsAsync(response.Parts, TdsTokenType.DoneInProc, isLastInRequest: false, cancellationToken);
-            var failed = response.Parts.Any(part => part is TdsError);
+            var failed = writer.ErrorCount > errorsBefore;
             await writer.WriteReturnStatusAsync(failed ? 1 : 0);
             var status = (ushort)((i == calls.Count - 1 ? TdsDoneStatus.Final : TdsDoneStatus.More) | (failed ? TdsDoneStatus.Error : 0));
             await writer.WriteDoneAsync(TdsTokenType.DoneProc, status, 0, 0);
@@ -104,9 +109,10 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
         {
             return await server.ResolveAsync(request, cancellationToken);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // A handler bug shows up in the test as a SQL error naming it, not as a hung or dropped connection.
+            // A handler bug (even its own timeout) shows up in the test as a SQL error naming it, not as a dropped
+            // connection; only a cancellation by attention or shutdown travels on.
             return SqlResponse.Error(50000, $"TdsServer: handler for '{text}' threw {exception.GetType().Name}: {exception.Message}");
         }
     }

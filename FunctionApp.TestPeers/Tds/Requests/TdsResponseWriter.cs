@@ -22,7 +22,8 @@ internal sealed class TdsResponseWriter(TdsPacketStream packets, Func<int?> take
     /// <summary>Set when an error of severity 20 or more was written: the server closes the connection after it.</summary>
     public bool IsFatal { get; private set; }
 
-    public bool WroteError { get; private set; }
+    /// <summary>ERROR tokens written so far in this response.</summary>
+    public int ErrorCount { get; private set; }
 
     /// <summary>Writes the parts of a response; every DONE-family token carries MORE unless it is the request's last.</summary>
     /// <param name="doneToken">DONE for a SQL batch, DONEINPROC inside an RPC.</param>
@@ -35,8 +36,9 @@ internal sealed class TdsResponseWriter(TdsPacketStream packets, Func<int?> take
             switch (parts[i])
             {
                 case TdsResultSet resultSet:
-                    var rows = await WriteResultSetAsync(resultSet, cancellationToken);
-                    await WriteDoneAsync(doneToken, (ushort)(more | TdsDoneStatus.Count), TdsDoneStatus.SelectCommand, rows);
+                    var (rows, failed) = await WriteResultSetAsync(resultSet, cancellationToken);
+                    var status = more | TdsDoneStatus.Count | (failed ? TdsDoneStatus.Error : 0);
+                    await WriteDoneAsync(doneToken, (ushort)status, TdsDoneStatus.SelectCommand, rows);
                     break;
                 case TdsRowsAffected affected:
                     await WriteDoneAsync(doneToken, (ushort)(more | TdsDoneStatus.Count), TdsDoneStatus.UpdateCommand, (ulong)affected.Rows);
@@ -53,7 +55,7 @@ internal sealed class TdsResponseWriter(TdsPacketStream packets, Func<int?> take
 
     public async Task WriteErrorAsync(TdsError error)
     {
-        WroteError = true;
+        ErrorCount++;
         IsFatal |= error.Severity >= 20;
         TdsTokenWriter.Error(_tokens, error.Number, error.State, error.Severity, error.Message);
         await AppendTokensAsync();
@@ -90,17 +92,37 @@ internal sealed class TdsResponseWriter(TdsPacketStream packets, Func<int?> take
         _sentAnything = false;
     }
 
-    private async Task<ulong> WriteResultSetAsync(TdsResultSet resultSet, CancellationToken cancellationToken)
+    /// <summary>
+    /// COLMETADATA and rows. A row that cannot be produced or encoded (the handler's enumerator threw, a value does
+    /// not fit its column) ends the result set with an ERROR, as SQL Server does for a failure mid-rowset.
+    /// </summary>
+    private async Task<(ulong Rows, bool Failed)> WriteResultSetAsync(TdsResultSet resultSet, CancellationToken cancellationToken)
     {
         var dropAfterRows = takeDropAfterRows();
         TdsRowWriter.WriteColumnMetadata(_tokens, resultSet.Columns);
         await AppendTokensAsync();
         ulong count = 0;
-        foreach (var row in resultSet.Rows)
+        using var rows = resultSet.Rows.GetEnumerator();
+        while (true)
         {
             // Attention is honoured between rows, so the stream always ends on a whole token.
             cancellationToken.ThrowIfCancellationRequested();
-            TdsRowWriter.WriteRow(_tokens, resultSet.Columns, row, _filled);
+            try
+            {
+                if (!rows.MoveNext())
+                {
+                    break;
+                }
+
+                TdsRowWriter.WriteRow(_tokens, resultSet.Columns, rows.Current, _filled);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                _tokens.Clear(); // drop the half-written row
+                await WriteErrorAsync(new TdsError(50000, $"TdsServer: row {count + 1} of a result set failed: {exception.GetType().Name}: {exception.Message}"));
+                return (count, true);
+            }
+
             await AppendTokensAsync();
             count++;
             if (dropAfterRows is { } dropAfter && count >= (ulong)dropAfter)
@@ -114,7 +136,7 @@ internal sealed class TdsResponseWriter(TdsPacketStream packets, Func<int?> take
             await DropAsync();
         }
 
-        return count;
+        return (count, false);
     }
 
     /// <summary>Sends the rows so far without EOM, then ends the session: the client sees a broken stream.</summary>

@@ -10,4 +10,5 @@ internal static class TdsEnvChangeType
     public const byte BeginTransaction = 8;
     public const byte CommitTransaction = 9;
     public const byte RollbackTransaction = 10;
+    public const byte ResetConnectionAck = 18;
 }

@@ -113,16 +113,17 @@ internal static class TdsParameterReader
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "The boxed type is the point.")]
     private static object ReadInteger(TdsPayloadReader reader, int length) => length switch
     {
-        1 => reader.ReadByte(),
-        2 => reader.ReadInt16(),
-        4 => reader.ReadInt32(),
-        8 => reader.ReadInt64(),
+        // Each arm boxed on its own: otherwise the switch widens them all to long.
+        1 => (object)reader.ReadByte(),
+        2 => (object)reader.ReadInt16(),
+        4 => (object)reader.ReadInt32(),
+        8 => (object)reader.ReadInt64(),
         _ => throw new TdsProtocolException($"integer of {length} bytes"),
     };
 
     private static object ReadFloat(TdsPayloadReader reader, int length) => length == 4
-        ? BitConverter.Int32BitsToSingle(reader.ReadInt32())
-        : BitConverter.Int64BitsToDouble(reader.ReadInt64());
+        ? (object)BitConverter.Int32BitsToSingle(reader.ReadInt32())
+        : (object)BitConverter.Int64BitsToDouble(reader.ReadInt64());
 
     private static decimal ReadMoney(TdsPayloadReader reader, int length)
     {

@@ -85,9 +85,9 @@ public sealed class TdsServerParameterTests
             {
                 var expected = s_cases[i];
                 Assert.That(recorded.Parameters[2 * i], Is.EqualTo(new SqlParameterValue(expected.Name, expected.SqlType, recorded.Parameters[2 * i].Value)));
-                Assert.That(recorded.Parameters[2 * i].Value, Is.EqualTo(Expected(expected.Value)), expected.Name);
+                Assert.That(recorded.Parameters[2 * i].Value, Is.EqualTo(Expected(expected.Value)).And.TypeOf(expected.Value.GetType()), expected.Name);
                 Assert.That(recorded.Parameters[(2 * i) + 1], Is.EqualTo(new SqlParameterValue(expected.Name + "_null", expected.SqlType, null)));
-                Assert.That(rows[0][i], Is.EqualTo(Expected(expected.Value)), $"column {expected.Column.Name}");
+                Assert.That(rows[0][i], Is.EqualTo(Expected(expected.Value)).And.TypeOf(expected.Value.GetType()), $"column {expected.Column.Name}");
                 Assert.That(rows[1][i], Is.EqualTo(DBNull.Value), $"column {expected.Column.Name} NULL");
             }
 
@@ -176,6 +176,24 @@ public sealed class TdsServerParameterTests
             Assert.That(sets[0], Is.EqualTo(new object[] { "one", DBNull.Value }));
             Assert.That(sets[1], Is.EqualTo(new object[] { 3 }));
             Assert.That(_context.Server.Statements.Select(s => s.Kind), Is.EqualTo(new[] { TdsRequestKind.Rpc, TdsRequestKind.SqlBatch }));
+        });
+    }
+
+    [Test]
+    public async Task A_stored_procedure_call_arrives_by_name_with_its_parameters()
+    {
+        _context.Server.Handle(request => request.Text == "dbo.Archive" ? SqlResponse.Affected(Convert.ToInt64(request["days"], System.Globalization.CultureInfo.InvariantCulture)) : null);
+        await using var connection = _context.ConnectionWithToken();
+        await connection.OpenAsync();
+        await using var command = new SqlCommand("dbo.Archive", connection) { CommandType = CommandType.StoredProcedure };
+        command.Parameters.Add(new SqlParameter("@days", SqlDbType.Int) { Value = 30 });
+
+        var affected = await command.ExecuteNonQueryAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(affected, Is.EqualTo(30));
+            Assert.That(_context.Server.Statements.Single().Parameters, Is.EqualTo(new[] { new SqlParameterValue("@days", "int", 30) }));
         });
     }
 
