@@ -111,10 +111,11 @@ internal sealed class InvocationConnection : IAsyncDisposable
 
     private static async Task RollBackAsync(SqlTransaction transaction)
     {
+        // A broken connection (dropped mid-result, deadlock victim, attention) has nothing left to roll back: the
+        // server ended the transaction and the pool discards the connection. Disposal must never throw over the
+        // invocation's own outcome, so both steps swallow what a dead connection answers.
         try
         {
-            // A broken or already-rolled-back connection (deadlock victim, attention) has nothing to roll back;
-            // the pool discards a broken connection, and an open transaction is reset on reuse.
             if (transaction.Connection is { State: ConnectionState.Open })
             {
                 await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
@@ -123,9 +124,13 @@ internal sealed class InvocationConnection : IAsyncDisposable
         catch (Exception ex) when (ex is InvalidOperationException or SqlException)
         {
         }
-        finally
+
+        try
         {
             await transaction.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or SqlException)
+        {
         }
     }
 }
