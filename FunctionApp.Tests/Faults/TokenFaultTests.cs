@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Tests.Support;
-using AzureSqlFunctions.Tests.TestPeers.Identity;
 using AzureSqlFunctions.TestPeers.AzCli;
 using AzureSqlFunctions.TestPeers.Identity;
 using Microsoft.Data.SqlClient;
@@ -18,64 +17,41 @@ public sealed class TokenFaultTests
     /// <summary>Generous for a loaded 2-core CI machine; the app's own bounds are a few seconds.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    private TokenIssuer _issuer = null!;
-    private TestPrincipal _identity = null!;
-    private ManagedIdentityEndpoint _endpoint = null!;
-    private IDisposable _environment = null!;
-
-    [SetUp]
-    public async Task SetUp()
-    {
-        MsalSharedState.Reset();
-        _issuer = new TokenIssuer();
-        _identity = TestPrincipal.Create("func-identity");
-        _endpoint = await ManagedIdentityEndpoint.StartAsync(_issuer, _identity);
-        _environment = _endpoint.ApplyToEnvironment();
-    }
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        _environment.Dispose();
-        await _endpoint.DisposeAsync();
-        _issuer.Dispose();
-        MsalSharedState.Reset();
-    }
-
     [Test]
     public async Task An_identity_endpoint_answering_500_gives_a_503_within_a_bounded_time()
     {
-        await using var app = StartApp();
-        _endpoint.Faults.FailAlways = true;
+        await using var azure = await ManagedIdentityApp.StartAsync();
+        azure.Endpoint.Faults.FailAlways = true;
 
-        await AssertTokenUnavailable(app);
-        Assert.That(_endpoint.RequestCount, Is.EqualTo(3), "the app's bounded policy: one try and two retries");
+        await AssertTokenUnavailable(azure.App);
+        Assert.That(azure.Endpoint.RequestCount, Is.EqualTo(3), "the app's bounded policy: one try and two retries");
     }
 
     [Test]
     public async Task An_identity_endpoint_slower_than_its_timeout_gives_a_503_within_a_bounded_time()
     {
-        await using var app = StartApp(("Sql__OpenTimeout", "00:00:05"));
-        _endpoint.Faults.Delay = TimeSpan.FromMinutes(2);
+        await using var azure = await ManagedIdentityApp.StartAsync(settings: ("Sql__OpenTimeout", "00:00:05"));
+        azure.Endpoint.Faults.Delay = TimeSpan.FromMinutes(2);
 
-        await AssertTokenUnavailable(app, ProblemTypes.TokenUnavailable, ProblemTypes.DatabaseUnavailable);
+        await AssertTokenUnavailable(azure.App, ProblemTypes.TokenUnavailable, ProblemTypes.DatabaseUnavailable);
     }
 
     [Test]
     public async Task An_identity_endpoint_refusing_connections_gives_a_503_within_a_bounded_time()
     {
-        await using var app = StartApp();
-        await _endpoint.Faults.RefuseConnectionsAsync();
+        await using var azure = await ManagedIdentityApp.StartAsync();
+        await azure.Endpoint.Faults.RefuseConnectionsAsync();
 
-        await AssertTokenUnavailable(app);
+        await AssertTokenUnavailable(azure.App);
     }
 
     [Test]
     public async Task A_still_valid_cached_token_keeps_serving_while_the_identity_endpoint_fails()
     {
-        await using var app = StartApp();
+        await using var azure = await ManagedIdentityApp.StartAsync();
+        var app = azure.App;
         Assert.That(await app.SelectOneAsync(isHttp: true), Is.EqualTo(1));
-        _endpoint.Faults.FailAlways = true;
+        azure.Endpoint.Faults.FailAlways = true;
 
         for (var i = 0; i < 3; i++)
         {
@@ -84,25 +60,23 @@ public sealed class TokenFaultTests
             Assert.That(await app.SelectOneAsync(isHttp: true), Is.EqualTo(1));
         }
 
-        Assert.That(app.Server.Counters.LoginsBy(_identity.ObjectId), Is.EqualTo(4));
-        Assert.That(_endpoint.RequestCount, Is.EqualTo(1), "the cached token served every login");
+        Assert.That(app.Server.Counters.LoginsBy(azure.Identity.ObjectId), Is.EqualTo(4));
+        Assert.That(azure.Endpoint.RequestCount, Is.EqualTo(1), "the cached token served every login");
     }
 
     [Test]
     public async Task A_logged_out_Azure_CLI_gives_a_503_saying_the_token_is_unavailable()
     {
+        using var issuer = new TokenIssuer();
         var developer = TestPrincipal.Create("developer@contoso.com");
-        await using var az = await AzCliStandIn.StartAsync(_issuer, developer);
+        await using var az = await AzCliStandIn.StartAsync(issuer, developer);
         az.LoggedOut = true;
         using var path = az.PutFirstOnPath();
-        await using var app = AppOnPeer.Start(credential: (_, _) => null, principal: developer, issuer: _issuer, settings: ("Sql__Credential", "AzureCli"));
+        await using var app = AppOnPeer.Start(credential: (_, _) => null, principal: developer, issuer: issuer, settings: ("Sql__Credential", "AzureCli"));
 
         await AssertTokenUnavailable(app);
         Assert.That(app.Server.Counters.PhysicalLogins, Is.Zero);
     }
-
-    private AppOnPeer StartApp(params (string Key, string? Value)[] settings) =>
-        AppOnPeer.Start(credential: (_, _) => null, principal: _identity, issuer: _issuer, settings: [("Sql__Credential", "ManagedIdentity"), .. settings]);
 
     private static Task AssertTokenUnavailable(AppOnPeer app) => AssertTokenUnavailable(app, ProblemTypes.TokenUnavailable);
 

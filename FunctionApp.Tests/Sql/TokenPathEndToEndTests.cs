@@ -2,7 +2,6 @@ using Azure.Core;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Tests.Support;
-using AzureSqlFunctions.Tests.TestPeers.Identity;
 using AzureSqlFunctions.TestPeers.AzCli;
 using AzureSqlFunctions.TestPeers.Identity;
 using AzureSqlFunctions.TestPeers.Tds;
@@ -20,39 +19,25 @@ public sealed class TokenPathEndToEndTests
     [Test]
     public async Task Managed_identity_tokens_get_the_app_logged_in()
     {
-        MsalSharedState.Reset();
-        using var issuer = new TokenIssuer();
-        var identity = TestPrincipal.Create("func-identity");
-        await using var endpoint = await ManagedIdentityEndpoint.StartAsync(issuer, identity);
-        using var environment = endpoint.ApplyToEnvironment();
-        await using var app = AppOnPeer.Start(credential: (_, _) => null, principal: identity, issuer: issuer, settings: ("Sql__Credential", "ManagedIdentity"));
+        await using var azure = await ManagedIdentityApp.StartAsync();
 
-        Assert.That(await app.SelectOneAsync(), Is.EqualTo(1));
+        Assert.That(await azure.App.SelectOneAsync(), Is.EqualTo(1));
 
-        Assert.That(app.Server.Counters.LoginsBy(identity.ObjectId), Is.EqualTo(1));
-        Assert.That(endpoint.RequestCount, Is.EqualTo(1));
-        Assert.That(endpoint.Requests.Single().Resource, Is.EqualTo("https://database.windows.net"));
+        Assert.That(azure.App.Server.Counters.LoginsBy(azure.Identity.ObjectId), Is.EqualTo(1));
+        Assert.That(azure.Endpoint.RequestCount, Is.EqualTo(1));
+        Assert.That(azure.Endpoint.Requests.Single().Resource, Is.EqualTo("https://database.windows.net"));
     }
 
     [Test]
     public async Task A_user_assigned_identity_is_asked_for_by_its_client_id()
     {
-        MsalSharedState.Reset();
-        using var issuer = new TokenIssuer();
         var userAssigned = TestPrincipal.Create("uami");
-        await using var endpoint = await ManagedIdentityEndpoint.StartAsync(issuer, TestPrincipal.Create("system"));
-        endpoint.AddUserAssigned(userAssigned);
-        using var environment = endpoint.ApplyToEnvironment();
-        await using var app = AppOnPeer.Start(
-            credential: (_, _) => null,
-            principal: userAssigned,
-            issuer: issuer,
-            settings: [("Sql__Credential", "ManagedIdentity"), ("Sql__ManagedIdentityClientId", userAssigned.AppId)]);
+        await using var azure = await ManagedIdentityApp.StartAsync(userAssigned);
 
-        Assert.That(await app.SelectOneAsync(), Is.EqualTo(1));
+        Assert.That(await azure.App.SelectOneAsync(), Is.EqualTo(1));
 
-        Assert.That(endpoint.Requests.Single().ClientId, Is.EqualTo(userAssigned.AppId));
-        Assert.That(app.Server.Counters.LoginsBy(userAssigned.ObjectId), Is.EqualTo(1));
+        Assert.That(azure.Endpoint.Requests.Single().ClientId, Is.EqualTo(userAssigned.AppId));
+        Assert.That(azure.App.Server.Counters.LoginsBy(userAssigned.ObjectId), Is.EqualTo(1));
     }
 
     [Test]
@@ -78,17 +63,13 @@ public sealed class TokenPathEndToEndTests
     [Test]
     public async Task Sixty_four_concurrent_cold_invocations_make_exactly_one_token_request()
     {
-        MsalSharedState.Reset();
-        using var issuer = new TokenIssuer();
-        var identity = TestPrincipal.Create("func-identity");
-        await using var endpoint = await ManagedIdentityEndpoint.StartAsync(issuer, identity);
-        using var environment = endpoint.ApplyToEnvironment();
-        await using var app = AppOnPeer.Start(credential: (_, _) => null, principal: identity, issuer: issuer, settings: ("Sql__Credential", "ManagedIdentity"));
+        await using var azure = await ManagedIdentityApp.StartAsync();
+        var app = azure.App;
 
         var results = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(() => app.SelectOneAsync(isHttp: true))));
 
         Assert.That(results, Is.All.EqualTo(1));
-        Assert.That(endpoint.RequestCount, Is.EqualTo(1));
+        Assert.That(azure.Endpoint.RequestCount, Is.EqualTo(1));
         Assert.That(app.Server.Counters.FailedLogins, Is.Zero);
         Assert.That(app.Server.Counters.PhysicalLogins, Is.GreaterThanOrEqualTo(1));
     }
