@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using AzureSqlFunctions.Benchmarks.Support;
+using AzureSqlFunctions.TestPeers.Identity;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AzureSqlFunctions.Benchmarks.Scenarios;
+
+/// <summary>
+/// Target 5: 10 000 sequential invocations in 40 segments of 250 while tokens rotate 3 times. One fake clock is
+/// shared by the issuer (so the peer judges expiry by it) and the app's token source, so rotations need no waiting.
+/// SqlClient asks for a token only on a new physical login, so each segment starts with <c>SqlConnection.ClearPool</c>
+/// (pool churn, as idle pruning or scale-out would cause): every segment, steady or rotating, begins with one login.
+/// Before segments 10, 20 and 30 the clock moves 6 minutes: past the token's refresh time (5 minutes before its
+/// 10-minute expiry), not past expiry — the refresh-ahead path that steady traffic takes.
+/// </summary>
+internal static class RotationScenario
+{
+    public const int Invocations = 10_000;
+    private const int SegmentLength = 250;
+    private static readonly int[] RotationSegments = [10, 20, 30];
+    private static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan RotationStep = TimeSpan.FromMinutes(6);
+
+    public static async Task<TargetResult> RunAsync(SqlClientPoolCounters counters)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var issuer = new TokenIssuer(time) { TokenLifetime = TokenLifetime };
+        var principal = TestPrincipal.Create("rotation-app");
+        var credential = new IssuerCredential(issuer, principal);
+        var poolsBefore = await counters.ReadFreshAsync(SqlClientPoolCounters.ActivePools);
+        await using var app = PeerApp.Start(issuer, principal, credential, time);
+
+        var rotating = new List<double>();
+        var steady = new List<double>();
+        var rotationLogins = new List<double>();
+        var steadyLogins = new List<double>();
+        var failures = 0;
+        for (var segment = 0; segment < Invocations / SegmentLength; segment++)
+        {
+            var isRotation = RotationSegments.Contains(segment);
+            if (segment > 0)
+            {
+                app.ClearPool();
+            }
+
+            if (isRotation)
+            {
+                time.Advance(RotationStep);
+            }
+
+            for (var i = 0; i < SegmentLength; i++)
+            {
+                var began = Stopwatch.GetTimestamp();
+                try
+                {
+                    await app.SelectOneAsync();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    failures++;
+                }
+
+                var ms = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+                if (segment == 0)
+                {
+                    continue; // the cold start is not steady state
+                }
+
+                (isRotation ? rotating : steady).Add(ms);
+                if (i == 0)
+                {
+                    (isRotation ? rotationLogins : steadyLogins).Add(ms);
+                }
+            }
+        }
+
+        var poolsAfter = await counters.ReadFreshAsync(SqlClientPoolCounters.ActivePools);
+        var rotations = RotationSegments.Length;
+        var tokensSeen = app.Server.Counters.TokensSeenBy(principal.ObjectId).Count;
+        var newPools = poolsAfter - poolsBefore;
+        var p99Rotating = Percentiles.Of(rotating, 99);
+        var p99Steady = Percentiles.Of(steady, 99);
+        var ratio = p99Rotating / p99Steady;
+        var pass = failures == 0 && credential.Requests == rotations + 1 && tokensSeen == rotations + 1
+            && (newPools is null || newPools == 1) && ratio <= 1.2;
+        var pools = newPools is null ? "pools n/a (SqlClient published no counters)" : $"new pools {newPools} (SqlClient counter)";
+        return new TargetResult(
+            5,
+            $"rotation over {Invocations} invocations, {rotations} rotations",
+            $"failures {failures}, token requests {credential.Requests} (= {rotations + 1}), tokens at the peer {tokensSeen}, logins {app.Server.Counters.PhysicalLogins}, {pools}; "
+            + $"p99 rotating {p99Rotating:F3} ms / steady {p99Steady:F3} ms = {ratio:F2} (≤ 1.20); "
+            + $"login invocation median rotating {Percentiles.Of(rotationLogins, 50):F2} ms, steady {Percentiles.Of(steadyLogins, 50):F2} ms",
+            pass);
+    }
+}
