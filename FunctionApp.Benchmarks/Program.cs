@@ -26,6 +26,7 @@ internal static class Program
         IReadOnlyList<string> naiveLines;
         using (var counters = new SqlClientPoolCounters())
         {
+            await counters.StartAsync();
             results.Add(await RotationScenario.RunAsync(counters));
             naiveLines = await NaivePatternScenario.RunAsync(scale, counters, results);
             results.Add(await BurstScenario.RunAsync(scale));

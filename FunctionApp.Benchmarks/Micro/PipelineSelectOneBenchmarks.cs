@@ -1,4 +1,5 @@
 using AzureSqlFunctions.Benchmarks.Support;
+using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.TestPeers.Identity;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Data.SqlClient;
@@ -10,6 +11,9 @@ namespace AzureSqlFunctions.Benchmarks.Micro;
 /// against the same query on a plain pooled <see cref="SqlConnection"/>. The peer demands a token, so the plain
 /// connection carries one fixed, long-lived token in its <c>AccessToken</c> property: one pool, no per-connection
 /// token work, which is as close to "no token auth" as a token-demanding server allows. Both pools are warm.
+/// Two more rows locate any difference: the same plain connection with the app's static token callback instead of
+/// the fixed token, and the app's <see cref="SqlConnectionFactory.OpenAsync"/> (callback, retry provider and
+/// open budget) without the pipeline around it.
 /// </summary>
 [MemoryDiagnoser]
 public class PipelineSelectOneBenchmarks
@@ -33,6 +37,8 @@ public class PipelineSelectOneBenchmarks
         {
             Plain_pooled_SqlConnection_SELECT_1().GetAwaiter().GetResult();
             Pipeline_lazy_open_SELECT_1().GetAwaiter().GetResult();
+            Callback_pooled_SqlConnection_SELECT_1().GetAwaiter().GetResult();
+            Factory_open_SELECT_1().GetAwaiter().GetResult();
         }
     }
 
@@ -48,13 +54,33 @@ public class PipelineSelectOneBenchmarks
     {
         await using var connection = new SqlConnection(_plainConnectionString) { AccessToken = _fixedToken };
         await connection.OpenAsync();
+        await SelectOneAsync(connection);
+    }
+
+    [Benchmark]
+    public async Task Callback_pooled_SqlConnection_SELECT_1()
+    {
+        await using var connection = new SqlConnection(_plainConnectionString) { AccessTokenCallback = SqlAccessTokenCallback.Instance };
+        await connection.OpenAsync();
+        await SelectOneAsync(connection);
+    }
+
+    [Benchmark]
+    public async Task Factory_open_SELECT_1()
+    {
+        await using var connection = await _app.Factory.OpenAsync(CancellationToken.None);
+        await SelectOneAsync(connection);
+    }
+
+    [Benchmark]
+    public Task Pipeline_lazy_open_SELECT_1() => _app.SelectOneAsync();
+
+    private static async Task SelectOneAsync(SqlConnection connection)
+    {
         await using var command = new SqlCommand("SELECT 1", connection);
         if (await command.ExecuteScalarAsync() is not 1)
         {
             throw new InvalidOperationException("SELECT 1 did not read 1.");
         }
     }
-
-    [Benchmark]
-    public Task Pipeline_lazy_open_SELECT_1() => _app.SelectOneAsync();
 }

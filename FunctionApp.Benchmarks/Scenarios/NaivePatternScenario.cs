@@ -54,16 +54,17 @@ internal static class NaivePatternScenario
         var poolsBefore = await counters.ReadFreshAsync(SqlClientPoolCounters.ActivePools);
         var requestsBefore = endpoint.RequestCount;
         await using var app = PeerApp.Start(issuer, identity, credential: null, settings: ("Sql__Credential", "ManagedIdentity"));
-        var clock = Stopwatch.StartNew();
+        var latencies = new List<double>(Invocations);
         for (var i = 0; i < Invocations; i++)
         {
+            var began = Stopwatch.GetTimestamp();
             await app.SelectOneAsync();
+            latencies.Add(Stopwatch.GetElapsedTime(began).TotalMilliseconds);
         }
 
-        var elapsed = clock.Elapsed;
         var poolsAfter = await counters.ReadFreshAsync(SqlClientPoolCounters.ActivePools);
         return new Side("ours: static callback + token source", Invocations, endpoint.RequestCount - requestsBefore, app.Server.Counters.PhysicalLogins,
-            poolsAfter - poolsBefore, "SqlClient counter", elapsed);
+            poolsAfter - poolsBefore, "SqlClient counter", latencies);
     }
 
     private static async Task<Side> MeasureNaiveAsync(string name, int invocations, TokenIssuer issuer, TestPrincipal principal, Func<int> requests, Func<TokenCredential> newCredential, SqlClientPoolCounters counters)
@@ -74,26 +75,27 @@ internal static class NaivePatternScenario
         var connectionString = server.ConnectionString(TdsEncryption.Off) + PeerApp.ConnectionOptions;
         var requestsBefore = requests();
         var poolsBefore = await counters.ReadFreshAsync(SqlClientPoolCounters.ActivePools);
-        var clock = Stopwatch.StartNew();
+        var latencies = new List<double>(invocations);
         for (var i = 0; i < invocations; i++)
         {
+            var began = Stopwatch.GetTimestamp();
             var token = await newCredential().GetTokenAsync(SqlRequest, CancellationToken.None);
             await using var connection = new SqlConnection(connectionString) { AccessToken = token.Token };
             await connection.OpenAsync();
             await using var command = new SqlCommand("SELECT 1", connection);
             await command.ExecuteScalarAsync();
+            latencies.Add(Stopwatch.GetElapsedTime(began).TotalMilliseconds);
         }
 
-        var elapsed = clock.Elapsed;
         var poolsAfter = await counters.ReadFreshAsync(SqlClientPoolCounters.ActivePools);
         var side = new Side(name, invocations, requests() - requestsBefore, server.Counters.PhysicalLogins,
-            server.Counters.TokensSeenBy(principal.ObjectId).Count, $"distinct tokens; SqlClient counter +{poolsAfter - poolsBefore}", elapsed);
+            server.Counters.TokensSeenBy(principal.ObjectId).Count, $"distinct tokens; SqlClient counter +{poolsAfter - poolsBefore}", latencies);
         SqlConnection.ClearAllPools();
         return side;
     }
 
     /// <summary>One side's counts over <see cref="Measured"/> invocations, also given per 1 000.</summary>
-    private sealed record Side(string Name, int Measured, int TokenRequests, int Logins, double? Pools, string PoolSource, TimeSpan Elapsed)
+    private sealed record Side(string Name, int Measured, int TokenRequests, int Logins, double? Pools, string PoolSource, IReadOnlyCollection<double> LatenciesMs)
     {
         public double PerThousand(double count) => count * Invocations / Measured;
 
@@ -102,7 +104,7 @@ internal static class NaivePatternScenario
         public override string ToString() =>
             $"  {Name}: per 1000 invocations {PerThousand(TokenRequests):F0} token requests, {PerThousand(Logins):F0} physical logins, "
             + $"{(Pools is null ? "n/a" : PerThousand(Pools.Value).ToString("F0", System.Globalization.CultureInfo.InvariantCulture))} pools ({PoolSource}); "
-            + $"{Elapsed.TotalMilliseconds * 1000 / Measured / 1000:F3} ms per invocation"
+            + $"invocation median {Percentiles.Of(LatenciesMs, 50):F3} ms, p99 {Percentiles.Of(LatenciesMs, 99):F3} ms"
             + (Measured == Invocations ? string.Empty : $" [measured over {Measured}, scaled to 1000]");
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Tracing;
 using System.Globalization;
+using Microsoft.Data.SqlClient;
 
 namespace AzureSqlFunctions.Benchmarks.Support;
 
@@ -22,6 +23,20 @@ internal sealed class SqlClientPoolCounters : EventListener
 
     /// <summary>Whether SqlClient published any counter since this listener started.</summary>
     public bool Available => Interlocked.Read(ref _publications) > 0;
+
+    /// <summary>
+    /// Makes SqlClient create its event source (it exists only once SqlClient is used) and waits for the first
+    /// counters, so that a scenario's "before" reading is a real zero rather than a missing value.
+    /// </summary>
+    public async Task StartAsync()
+    {
+        SqlConnection.ClearAllPools();
+        var deadline = DateTime.UtcNow + (Interval * 5);
+        while (!Available && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+    }
 
     /// <summary>Waits for two fresh publications (so the value reflects everything done before the call) and reads one counter.</summary>
     public async Task<double?> ReadFreshAsync(string counter)
