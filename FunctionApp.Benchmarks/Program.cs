@@ -37,6 +37,7 @@ internal static class Program
             }
         }
 
+        var interleaved = await InterleavedSelectOneCheck.RunAsync();
         Console.WriteLine("Scenario results so far:");
         results.ForEach(Console.WriteLine);
 
@@ -50,6 +51,11 @@ internal static class Program
         foreach (var result in results.OrderBy(r => r.Number))
         {
             Console.WriteLine(result);
+            if (result.Number == 1)
+            {
+                Console.WriteLine(interleaved);
+            }
+
             if (result.Number == 6)
             {
                 naiveLines.ToList().ForEach(Console.WriteLine);

@@ -10,7 +10,9 @@ namespace AzureSqlFunctions.Benchmarks.Scenarios;
 /// shared by the issuer (so the peer judges expiry by it) and the app's token source, so rotations need no waiting.
 /// SqlClient asks for a token only on a new physical login, so each segment starts with <c>SqlConnection.ClearPool</c>
 /// (pool churn, as idle pruning or scale-out would cause): every segment, steady or rotating, begins with one login.
-/// 1 000 warm-up invocations come first and are not counted.
+/// 1 000 warm-up invocations come first and are not counted. "p99 during a rotation" is each rotating segment's p99
+/// (the login is 1 of its 250 invocations, below p99), the median over the 3 of them; steady state is the same over
+/// the other 37 segments.
 /// Before segments 10, 20 and 30 the clock moves 6 minutes: past the token's refresh time (5 minutes before its
 /// 10-minute expiry), not past expiry — the refresh-ahead path that steady traffic takes.
 /// </summary>
@@ -40,6 +42,8 @@ internal static class RotationScenario
 
         var rotating = new List<double>();
         var steady = new List<double>();
+        var rotatingSegmentP99 = new List<double>();
+        var steadySegmentP99 = new List<double>();
         var rotationLogins = new List<double>();
         var steadyLogins = new List<double>();
         var failures = 0;
@@ -53,6 +57,7 @@ internal static class RotationScenario
                 time.Advance(RotationStep);
             }
 
+            var segmentMs = new List<double>(SegmentLength);
             for (var i = 0; i < SegmentLength; i++)
             {
                 var began = Stopwatch.GetTimestamp();
@@ -66,20 +71,25 @@ internal static class RotationScenario
                 }
 
                 var ms = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+                segmentMs.Add(ms);
                 (isRotation ? rotating : steady).Add(ms);
                 if (i == 0)
                 {
                     (isRotation ? rotationLogins : steadyLogins).Add(ms);
                 }
             }
+
+            (isRotation ? rotatingSegmentP99 : steadySegmentP99).Add(Percentiles.Of(segmentMs, 99));
         }
 
         var poolsAfter = await counters.ReadFreshAsync(SqlClientPoolCounters.ActivePools);
         var rotations = RotationSegments.Length;
         var tokensSeen = app.Server.Counters.TokensSeenBy(principal.ObjectId).Count;
         var newPools = poolsAfter - poolsBefore;
-        var p99Rotating = Percentiles.Of(rotating, 99);
-        var p99Steady = Percentiles.Of(steady, 99);
+        // Per segment p99, then the median across segments: a burst of noise from other work on the machine that hits
+        // one segment cannot decide the verdict, while a cost that every rotation pays still shows.
+        var p99Rotating = Percentiles.Of(rotatingSegmentP99, 50);
+        var p99Steady = Percentiles.Of(steadySegmentP99, 50);
         var ratio = p99Rotating / p99Steady;
         var pass = failures == 0 && credential.Requests == rotations + 1 && tokensSeen == rotations + 1
             && (newPools is null || newPools == 1) && ratio <= 1.2;
@@ -88,7 +98,7 @@ internal static class RotationScenario
             5,
             $"rotation over {Invocations} invocations, {rotations} rotations",
             $"failures {failures}, token requests {credential.Requests} (= {rotations + 1}), tokens at the peer {tokensSeen}, logins {app.Server.Counters.PhysicalLogins}, {pools}; "
-            + $"p99 rotating {p99Rotating:F3} ms / steady {p99Steady:F3} ms = {ratio:F2} (≤ 1.20); "
+            + $"p99 (median of per-segment p99s) rotating {p99Rotating:F3} ms / steady {p99Steady:F3} ms = {ratio:F2} (≤ 1.20) [pooled p99 {Percentiles.Of(rotating, 99):F3} / {Percentiles.Of(steady, 99):F3} ms]; "
             + $"login invocation median rotating {Percentiles.Of(rotationLogins, 50):F2} ms, steady {Percentiles.Of(steadyLogins, 50):F2} ms",
             pass);
     }
