@@ -99,12 +99,14 @@ internal static class NaivePatternScenario
     {
         public double PerThousand(double count) => count * Invocations / Measured;
 
-        public string Brief => $"{PerThousand(TokenRequests):F0}/{PerThousand(Logins):F0}/{(Pools is null ? "n/a" : PerThousand(Pools.Value).ToString("F0", System.Globalization.CultureInfo.InvariantCulture))} (requests/logins/pools)";
+        public string Brief => $"{PerThousand(TokenRequests):F0}/{PerThousand(Logins):F0}/{(Pools is null ? "n/a" : PerThousand(Pools.Value).ToString("F0", System.Globalization.CultureInfo.InvariantCulture))} (requests/logins/pools)" + Scaled;
 
         public override string ToString() =>
             $"  {Name}: per 1000 invocations {PerThousand(TokenRequests):F0} token requests, {PerThousand(Logins):F0} physical logins, "
             + $"{(Pools is null ? "n/a" : PerThousand(Pools.Value).ToString("F0", System.Globalization.CultureInfo.InvariantCulture))} pools ({PoolSource}); "
             + $"invocation median {Percentiles.Of(LatenciesMs, 50):F3} ms, p99 {Percentiles.Of(LatenciesMs, 99):F3} ms"
-            + (Measured == Invocations ? string.Empty : $" [measured over {Measured}, scaled to 1000]");
+            + Scaled;
+
+        private string Scaled => Measured == Invocations ? string.Empty : $" [measured over {Measured}, scaled to 1000]";
     }
 }
