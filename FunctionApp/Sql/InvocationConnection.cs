@@ -57,41 +57,43 @@ internal sealed class InvocationConnection : IAsyncDisposable
     }
 
     /// <summary>The invocation succeeded: commit the unit of work, if one was begun.</summary>
-    public async Task CompleteAsync()
+    public Task CompleteAsync()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_transaction is null)
-        {
-            return;
-        }
-
-        // A commit must not be abandoned half-way by a late cancellation: it runs to its answer.
-        await _transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-        await _transaction.DisposeAsync().ConfigureAwait(false);
-        _transaction = null;
+        return _transaction is null ? Task.CompletedTask : CommitAsync();
     }
 
     /// <summary>Rolls back an uncommitted unit of work and returns the connection to the pool, once.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         if (_disposed)
         {
-            return;
+            return default;
         }
 
         _disposed = true;
         _metrics.InvocationEnded(_opening is not null);
-        if (_opening is null)
-        {
-            return;
-        }
 
+        // An invocation that never touched SQL ends here, synchronously: nothing to close.
+        return _opening is null ? default : CloseAsync(_opening);
+    }
+
+    private async Task CommitAsync()
+    {
+        // A commit must not be abandoned half-way by a late cancellation: it runs to its answer.
+        await _transaction!.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        await _transaction.DisposeAsync().ConfigureAwait(false);
+        _transaction = null;
+    }
+
+    private async ValueTask CloseAsync(Task<SqlConnection> opening)
+    {
         SqlConnection connection;
         try
         {
-            connection = await _opening.ConfigureAwait(false);
+            connection = await opening.ConfigureAwait(false);
         }
-        catch (Exception) when (!_opening.IsCompletedSuccessfully)
+        catch (Exception) when (!opening.IsCompletedSuccessfully)
         {
             return; // the open failed; the factory already disposed what it made
         }
