@@ -14,8 +14,14 @@ internal static class TestApp
     public static ServiceProvider Services(string connectionString, TokenCredential? credential, params (string Key, string? Value)[] more) =>
         Services(connectionString, credential, null, more);
 
-    public static ServiceProvider Services(string connectionString, TokenCredential? credential, TimeProvider? time, params (string Key, string? Value)[] more)
+    public static ServiceProvider Services(string connectionString, TokenCredential? credential, TimeProvider? time, params (string Key, string? Value)[] more) =>
+        Services(connectionString, credential, time, static _ => { }, more);
+
+    /// <param name="configure">Runs before the app's registrations (e.g. a capturing logger provider).</param>
+    public static ServiceProvider Services(
+        string connectionString, TokenCredential? credential, TimeProvider? time, Action<IServiceCollection> configure, params (string Key, string? Value)[] more)
     {
+        ArgumentNullException.ThrowIfNull(configure);
         IConfiguration configuration = SettingsBuilder.FromAppSettings(
             [("Sql__ConnectionString", connectionString), ("Sql__AllowInsecureTransport", "true"), .. more]);
 
@@ -30,6 +36,8 @@ internal static class TestApp
         {
             services.AddSingleton(time);
         }
+
+        configure(services);
 
         return services
             .AddAzureSqlFunctions(configuration)
