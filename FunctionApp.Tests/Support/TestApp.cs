@@ -22,8 +22,12 @@ internal static class TestApp
         string connectionString, TokenCredential? credential, TimeProvider? time, Action<IServiceCollection> configure, params (string Key, string? Value)[] more)
     {
         ArgumentNullException.ThrowIfNull(configure);
+        // A later setting overrides an earlier one of the same key (as a test's own value overrides a default).
         IConfiguration configuration = SettingsBuilder.FromAppSettings(
-            [("Sql__ConnectionString", connectionString), ("Sql__AllowInsecureTransport", "true"), .. more]);
+            [.. new[] { ("Sql__ConnectionString", (string?)connectionString), ("Sql__AllowInsecureTransport", "true") }
+                .Concat(more)
+                .GroupBy(setting => setting.Item1, StringComparer.OrdinalIgnoreCase)
+                .Select(same => same.Last())]);
 
         // Registered first: AddAzureSql only adds its own when none is registered.
         var services = new ServiceCollection();
