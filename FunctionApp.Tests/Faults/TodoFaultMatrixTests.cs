@@ -127,6 +127,25 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
         await AssertNoSessionLeaked();
     }
 
+    [TestCase(0, TestName = "Replace dropped before its row")]
+    [TestCase(1, TestName = "Replace dropped after its row")]
+    public async Task A_connection_dropped_during_the_replace_answers_503_rolls_back_and_leaves_the_todo_unchanged(int afterRows)
+    {
+        var todo = Table.Add("original");
+        var etag = EntityTag.FromRowVersion(todo.RowVersion);
+        Table.AnswerFirst = (request, _) => ValueTask.FromResult<SqlResponse?>(
+            request.Text == TodoSql.Replace ? SqlResponse.Rows(TodoTable.Columns, RowsThenDrop(afterRows)) : null);
+
+        var result = await Replace(_app, "1", etag, """{ "title": "renamed" }""");
+
+        AssertUnavailable(result, ProblemTypes.DatabaseUnavailable);
+        Assert.That(Peer.Server.Counters.TransactionsCommitted, Is.Zero);
+        Assert.That(Peer.Server.Counters.TransactionsRolledBack, Is.EqualTo(1), "the session ended with its transaction open");
+        Table.AnswerFirst = null;
+        await AssertUnchanged(todo.Id, "original", etag);
+        await AssertNoSessionLeaked();
+    }
+
     [Test]
     public async Task A_statement_error_in_the_replace_propagates_rolls_back_and_leaves_the_todo_unchanged()
     {
@@ -234,6 +253,18 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
         Assert.That(held.Select(r => r.Status), Is.All.EqualTo(200));
         Assert.That(Peer.Server.Counters.OpenSessions, Is.EqualTo(2), "both holders' sessions are back in the pool");
         await AssertNoSessionLeaked();
+    }
+
+    /// <summary>Rows of a todo that is not in the table, then the peer's session ends (enumerating throws).</summary>
+    private static IEnumerable<object?[]> RowsThenDrop(int rows)
+    {
+        var now = DateTimeOffset.UnixEpoch;
+        for (var i = 0; i < rows; i++)
+        {
+            yield return [1L, "never stored", null, null, false, now, now, new byte[8]];
+        }
+
+        throw new IOException("fault: connection dropped mid-result");
     }
 
     private static SqlResponse Deadlock() => SqlResponse.Error(
