@@ -14,10 +14,20 @@ internal static class TestApp
     public static ServiceProvider Services(string connectionString, TokenCredential? credential, params (string Key, string? Value)[] more) =>
         Services(connectionString, credential, null, more);
 
-    public static ServiceProvider Services(string connectionString, TokenCredential? credential, TimeProvider? time, params (string Key, string? Value)[] more)
+    public static ServiceProvider Services(string connectionString, TokenCredential? credential, TimeProvider? time, params (string Key, string? Value)[] more) =>
+        Services(connectionString, credential, time, static _ => { }, more);
+
+    /// <param name="configure">Runs before the app's registrations (e.g. a capturing logger provider).</param>
+    public static ServiceProvider Services(
+        string connectionString, TokenCredential? credential, TimeProvider? time, Action<IServiceCollection> configure, params (string Key, string? Value)[] more)
     {
+        ArgumentNullException.ThrowIfNull(configure);
+        // A later setting overrides an earlier one of the same key (as a test's own value overrides a default).
         IConfiguration configuration = SettingsBuilder.FromAppSettings(
-            [("Sql__ConnectionString", connectionString), ("Sql__AllowInsecureTransport", "true"), .. more]);
+            [.. new[] { ("Sql__ConnectionString", (string?)connectionString), ("Sql__AllowInsecureTransport", "true") }
+                .Concat(more)
+                .GroupBy(setting => setting.Item1, StringComparer.OrdinalIgnoreCase)
+                .Select(same => same.Last())]);
 
         // Registered first: AddAzureSql only adds its own when none is registered.
         var services = new ServiceCollection();
@@ -30,6 +40,8 @@ internal static class TestApp
         {
             services.AddSingleton(time);
         }
+
+        configure(services);
 
         return services
             .AddAzureSqlFunctions(configuration)

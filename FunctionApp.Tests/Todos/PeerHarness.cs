@@ -49,19 +49,27 @@ internal sealed class PeerHarness : IAsyncDisposable
     });
 
     /// <summary>The app's container over this peer (no open retries, so failures show at once).</summary>
-    public ServiceProvider App(TokenCredential? credential = null, params (string Key, string? Value)[] settings)
+    public ServiceProvider App(TokenCredential? credential = null, params (string Key, string? Value)[] settings) =>
+        App(static _ => { }, credential, settings);
+
+    /// <param name="configure">Runs before the app's registrations (e.g. a capturing logger provider).</param>
+    public ServiceProvider App(Action<IServiceCollection> configure, TokenCredential? credential, params (string Key, string? Value)[] settings)
     {
         var services = TestApp.Services(
-            Server.ConnectionString(TdsEncryption.Off), credential ?? IssuingCredential(), [("Sql__OpenRetries", "0"), .. settings]);
+            Server.ConnectionString(TdsEncryption.Off), credential ?? IssuingCredential(), null, configure, [("Sql__OpenRetries", "0"), .. settings]);
         _containers.Add(services);
         return services;
     }
 
     /// <summary>Runs an HTTP handler the way the middleware does; a pipeline problem (503) becomes the result.</summary>
-    public static async Task<ApiResult> RunHttpAsync(IServiceProvider app, Func<InvocationConnection, Task<ApiResult>> handler)
+    public static Task<ApiResult> RunHttpAsync(IServiceProvider app, Func<InvocationConnection, Task<ApiResult>> handler) =>
+        RunHttpAsync(app, handler, CancellationToken.None);
+
+    /// <param name="cancellation">The invocation's cancellation (host shutdown, timeout, client gone).</param>
+    public static async Task<ApiResult> RunHttpAsync(IServiceProvider app, Func<InvocationConnection, Task<ApiResult>> handler, CancellationToken cancellation)
     {
         ApiResult? result = null;
-        var invocation = new InvocationInfo(Guid.NewGuid().ToString(), "test-http", IsHttp: true, CancellationToken.None);
+        var invocation = new InvocationInfo(Guid.NewGuid().ToString(), "test-http", IsHttp: true, cancellation);
         var problem = await app.Pipeline().RunAsync(invocation, handler, async (connection, run) => result = await run(connection));
         return problem is not null ? ApiResult.From(problem) : result!;
     }

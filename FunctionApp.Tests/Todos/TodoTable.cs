@@ -30,6 +30,12 @@ internal sealed class TodoTable
     /// <summary>Called with each statement before the table answers it (to arm faults at a precise point).</summary>
     public Action<SqlRequest>? BeforeAnswer { get; set; }
 
+    /// <summary>
+    /// Asked before the table with each statement and the request's cancellation (fired by attention); a non-null
+    /// answer replaces the table's (a fault answered instead of the statement, which then changes nothing).
+    /// </summary>
+    public Func<SqlRequest, CancellationToken, ValueTask<SqlResponse?>>? AnswerFirst { get; set; }
+
     public DateTimeOffset Now { get; set; } = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
 
     public void Clear()
@@ -39,6 +45,7 @@ internal sealed class TodoTable
             _rows.Clear();
             _nextId = 1;
             BeforeAnswer = null;
+            AnswerFirst = null;
         }
     }
 
@@ -61,7 +68,19 @@ internal sealed class TodoTable
     }
 
     /// <summary>Registers the table's handler on <paramref name="server"/>; statements it does not know fall through.</summary>
-    public void ServeOn(TdsServer server) => server.Handle(Answer);
+    public void ServeOn(TdsServer server) => server.Handle(AnswerAsync);
+
+    /// <summary>Every row, deleted ones included, in id order (a snapshot).</summary>
+    public IReadOnlyList<StoredTodo> Rows()
+    {
+        lock (_gate)
+        {
+            return [.. _rows.Values];
+        }
+    }
+
+    private async ValueTask<SqlResponse?> AnswerAsync(SqlRequest request, CancellationToken cancellationToken) =>
+        AnswerFirst is { } first && await first(request, cancellationToken) is { } answered ? answered : Answer(request);
 
     private SqlResponse? Answer(SqlRequest request)
     {

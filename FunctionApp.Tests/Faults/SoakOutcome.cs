@@ -1,0 +1,16 @@
+using AzureSqlFunctions.Http;
+
+namespace AzureSqlFunctions.Tests.Faults;
+
+/// <summary>What one soak invocation answered, or the exception that escaped it (which must never happen).</summary>
+internal sealed record SoakOutcome(SoakStep Step, ApiResult? Result, Exception? Escaped)
+{
+    public int Status => Result?.Status ?? 0;
+
+    public string? ProblemType => Result?.Problem?.Type;
+
+    /// <summary>"PUT 503 database-unavailable", "POST 201", "GET unhandled InvalidOperationException": the counted key.</summary>
+    public string Key => Escaped is not null
+        ? $"{Step.Operation} unhandled {Escaped.GetType().Name}"
+        : $"{Step.Operation} {Status}{(ProblemType is { } type ? " " + type[(type.LastIndexOf(':') + 1)..] : string.Empty)}";
+}
