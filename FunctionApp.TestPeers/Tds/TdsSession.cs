@@ -132,6 +132,11 @@ internal sealed class TdsSession(TdsServer server, Socket socket, ushort session
             queue.TryComplete(exception);
             throw;
         }
+        finally
+        {
+            // The client is gone: a handler still waiting for the last request must not wait for the server to stop.
+            CancelQuietly(latest);
+        }
     }
 
     private static void CancelQuietly(CancellationTokenSource? source)

@@ -85,6 +85,7 @@ internal sealed class BadInputTests : TodoApiFixture
             ("limit words", "ten"), ("limit overflow", "99999999999999999999"), ("limit Arabic-Indic digits", "٢٠"),
             ("limit fullwidth digits", "２０"), ("limit leading space", " 5"), ("limit trailing space", "5 "), ("limit empty", ""),
             ("limit hex", "0x10"), ("limit injection", "5; DROP TABLE dbo.Todos"), ("limit huge", new string('9', 50_000)),
+            ("limit with NUL", "5\0"),
         })
         {
             yield return new BadRequest(name, "LIST", 400, V, ["limit"], Query: new TodoListQuery(null, limit, null), MustNotEcho: limit.Length > 100 ? limit : null);
@@ -105,7 +106,7 @@ internal sealed class BadInputTests : TodoApiFixture
             ("id long.MaxValue + 1", "9223372036854775808"), ("id overflow", "99999999999999999999999"), ("id empty", ""), ("id missing", null),
             ("id Arabic-Indic digits", "١٢"), ("id fullwidth digits", "１２"), ("id Devanagari digits", "१२"), ("id injection", "1 OR 1=1"),
             ("id batch injection", "1; DROP TABLE dbo.Todos"), ("id hex", "0x1F"), ("id emoji", "😀"),
-            ("id huge", new string('9', 50_000)),
+            ("id huge", new string('9', 50_000)), ("id with NUL", "1\0"),
         };
         foreach (var method in new[] { "GET", "PUT", "DELETE" })
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AzureSqlFunctions.Http;
 
 namespace AzureSqlFunctions.Todos;
 
@@ -11,7 +12,7 @@ internal static class TodoId
     {
         id = 0;
         // NumberStyles.None: no sign, no spaces, no thousands separators; overflow fails the parse.
-        return !string.IsNullOrEmpty(text)
+        return DigitString.IsAsciiDigits(text)
             && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id)
             && id > 0;
     }

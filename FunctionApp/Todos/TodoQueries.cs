@@ -31,7 +31,7 @@ internal static class TodoQueries
 
         var limit = DefaultLimit;
         if (query.Limit is not null
-            && !(int.TryParse(query.Limit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) && limit is >= 1 and <= MaxLimit))
+            && !(DigitString.IsAsciiDigits(query.Limit) && int.TryParse(query.Limit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) && limit is >= 1 and <= MaxLimit))
         {
             errors["limit"] = [$"Must be a whole number from 1 to {MaxLimit}."];
         }
