@@ -43,7 +43,8 @@ internal sealed class SoakFaultAnswers(TimeSpan hangAtMost)
             case SoakFault.Deadlock:
                 return SqlResponse.Error(1205, "Transaction (Process ID 52) was deadlocked on lock resources with another process and has been chosen as the deadlock victim. Rerun the transaction.", 13);
             case SoakFault.Drop:
-                return SqlResponse.Rows(TodoTable.Columns, RowsThenDrop());
+                // A fatal (severity 20) error after the first row: SqlClient breaks the connection, as for a cut socket.
+                return SqlResponse.Rows(TodoTable.Columns, FirstRow()).ThenError(10054, "soak fault: connection dropped mid-result", 20);
             case SoakFault.Hang:
                 return await HangAsync(cancellation);
             default:
@@ -91,10 +92,9 @@ internal sealed class SoakFaultAnswers(TimeSpan hangAtMost)
     /// One row goes out (a single-row statement's whole answer but its end), then enumerating throws, which ends the
     /// peer's session: the socket closes mid-result.
     /// </summary>
-    private static IEnumerable<object?[]> RowsThenDrop()
+    private static IEnumerable<object?[]> FirstRow()
     {
         var now = DateTimeOffset.UnixEpoch;
         yield return [1L, "partial", null, null, false, now, now, new byte[8]];
-        throw new IOException("soak fault: connection dropped mid-result");
     }
 }
