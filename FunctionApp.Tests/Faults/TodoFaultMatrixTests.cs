@@ -133,8 +133,12 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
     {
         var todo = Table.Add("original");
         var etag = EntityTag.FromRowVersion(todo.RowVersion);
-        Table.AnswerFirst = (request, _) => ValueTask.FromResult<SqlResponse?>(
-            request.Text == TodoSql.Replace ? SqlResponse.Rows(TodoTable.Columns, RowsThenDrop(afterRows)) : null);
+        // Answered before the table applies it: rows, then a fatal (severity 20) error, on which SqlClient breaks the
+        // connection as it would for a cut socket. (The peer's own DropConnectionDuringNextResult would let the table
+        // apply the update first, and the table is not transactional.)
+        Table.AnswerFirst = (request, _) => ValueTask.FromResult<SqlResponse?>(request.Text == TodoSql.Replace
+            ? SqlResponse.Rows(TodoTable.Columns, NeverStoredRows(afterRows)).ThenError(10054, "fault: connection dropped mid-result", 20)
+            : null);
 
         var result = await Replace(_app, "1", etag, """{ "title": "renamed" }""");
 
@@ -256,15 +260,13 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
     }
 
     /// <summary>Rows of a todo that is not in the table, then the peer's session ends (enumerating throws).</summary>
-    private static IEnumerable<object?[]> RowsThenDrop(int rows)
+    private static IEnumerable<object?[]> NeverStoredRows(int rows)
     {
         var now = DateTimeOffset.UnixEpoch;
         for (var i = 0; i < rows; i++)
         {
             yield return [1L, "never stored", null, null, false, now, now, new byte[8]];
         }
-
-        throw new IOException("fault: connection dropped mid-result");
     }
 
     private static SqlResponse Deadlock() => SqlResponse.Error(
