@@ -42,11 +42,7 @@ internal sealed class PeerHarness : IAsyncDisposable
     }
 
     /// <summary>A credential that hands out valid tokens for the admitted principal.</summary>
-    public ScriptedCredential IssuingCredential() => ScriptedCredential.Issuing(() =>
-    {
-        var issued = Issuer.Issue(Principal);
-        return new AccessToken(issued.Token, issued.ExpiresOn);
-    });
+    public ScriptedCredential IssuingCredential() => AppOnPeer.IssuingCredential(Issuer, Principal);
 
     /// <summary>The app's container over this peer (no open retries, so failures show at once).</summary>
     public ServiceProvider App(TokenCredential? credential = null, params (string Key, string? Value)[] settings) =>
