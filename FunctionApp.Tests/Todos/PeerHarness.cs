@@ -3,6 +3,7 @@ using Azure.Core;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Tests.Support;
+using AzureSqlFunctions.Tests.TestPeers.Tds;
 using AzureSqlFunctions.TestPeers.Identity;
 using AzureSqlFunctions.TestPeers.Tds;
 using Microsoft.Data.SqlClient;
@@ -18,28 +19,17 @@ namespace AzureSqlFunctions.Tests.Todos;
 internal sealed class PeerHarness : IAsyncDisposable
 {
     private readonly List<ServiceProvider> _containers = [];
+    private readonly TdsTestContext _peer;
 
-    private PeerHarness(TokenIssuer issuer, TestPrincipal principal, TdsServer server)
-    {
-        Issuer = issuer;
-        Principal = principal;
-        Server = server;
-    }
+    private PeerHarness(TdsTestContext peer) => _peer = peer;
 
-    public TokenIssuer Issuer { get; }
+    public TokenIssuer Issuer => _peer.Issuer;
 
-    public TestPrincipal Principal { get; }
+    public TestPrincipal Principal => _peer.Principal;
 
-    public TdsServer Server { get; }
+    public TdsServer Server => _peer.Server;
 
-    public static PeerHarness Start()
-    {
-        var issuer = new TokenIssuer();
-        var principal = TestPrincipal.Create("function-app");
-        var server = TdsServer.Start(new TdsServerOptions { Issuer = issuer });
-        server.AllowPrincipal(principal.ObjectId);
-        return new PeerHarness(issuer, principal, server);
-    }
+    public static PeerHarness Start() => new(TdsTestContext.Start());
 
     /// <summary>A credential that hands out valid tokens for the admitted principal.</summary>
     public ScriptedCredential IssuingCredential() => AppOnPeer.IssuingCredential(Issuer, Principal);
@@ -102,8 +92,6 @@ internal sealed class PeerHarness : IAsyncDisposable
             await container.DisposeAsync();
         }
 
-        SqlConnection.ClearAllPools();
-        await Server.DisposeAsync();
-        Issuer.Dispose();
+        await _peer.DisposeAsync(); // clears the pools, stops the server
     }
 }
