@@ -105,7 +105,7 @@ internal sealed class LogSecrecyTests
         var settings = SettingsBuilder.FromAppSettings(
             ("Sql__ConnectionString", $"Server=tcp:contoso.database.windows.net,1433;Database=appdb;Encrypt=True;{credential}"));
 
-        var thrown = Assert.Throws<SqlSettingsException>(() => new ServiceCollection().AddAzureSqlFunctions(settings));
+        var thrown = Assert.Throws<AppSettingException>(() => new ServiceCollection().AddAzureSqlFunctions(settings));
 
         Assert.That(thrown!.Message, Does.Contain("Sql__ConnectionString"));
         if (secret is not null)

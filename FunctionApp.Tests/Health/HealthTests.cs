@@ -122,7 +122,7 @@ internal sealed class HealthTests
     [TestCase("Health__TokenResource", "not a url")]
     public void Bad_settings_name_the_setting(string setting, string value)
     {
-        var failure = Assert.Throws<SqlSettingsException>(() => HealthSettings.Read(SettingsBuilder.FromAppSettings((setting, value))));
+        var failure = Assert.Throws<AppSettingException>(() => HealthSettings.Read(SettingsBuilder.FromAppSettings((setting, value))));
 
         Assert.That(failure!.Setting, Is.EqualTo(setting));
         Assert.That(failure.Message, Does.Contain(setting));

@@ -142,7 +142,7 @@ internal sealed class PurgeJobTests
     [TestCase("Maintenance__PurgeTimeBudget", "00:00:00")]
     public void Bad_settings_name_the_setting(string setting, string value)
     {
-        var failure = Assert.Throws<SqlSettingsException>(() => MaintenanceSettings.Read(SettingsBuilder.FromAppSettings((setting, value))));
+        var failure = Assert.Throws<AppSettingException>(() => MaintenanceSettings.Read(SettingsBuilder.FromAppSettings((setting, value))));
 
         Assert.That(failure!.Setting, Is.EqualTo(setting));
         Assert.That(failure.Message, Does.Contain(setting).And.Contain(value));

@@ -32,7 +32,7 @@ public sealed class SqlSettingsReaderTests
     [TestCase("   ")]
     public void A_missing_connection_string_names_the_setting(string? value)
     {
-        var ex = Assert.Throws<SqlSettingsException>(() => Read(value));
+        var ex = Assert.Throws<AppSettingException>(() => Read(value));
         Assert.That(ex!.Setting, Is.EqualTo("Sql__ConnectionString"));
         Assert.That(ex.Message, Does.Contain("Sql__ConnectionString").And.Contain("missing"));
     }
@@ -40,7 +40,7 @@ public sealed class SqlSettingsReaderTests
     [Test]
     public void An_unparseable_connection_string_names_the_setting()
     {
-        var ex = Assert.Throws<SqlSettingsException>(() => Read("Server=x;Database=y;Frobnicate=1"));
+        var ex = Assert.Throws<AppSettingException>(() => Read("Server=x;Database=y;Frobnicate=1"));
         Assert.That(ex!.Setting, Is.EqualTo("Sql__ConnectionString"));
         Assert.That(ex.Message, Does.Contain("not a valid SQL connection string"));
     }
@@ -51,7 +51,7 @@ public sealed class SqlSettingsReaderTests
     [TestCase("Integrated Security=true", "Integrated Security")]
     public void A_credential_in_the_connection_string_is_rejected_at_startup(string keyword, string named)
     {
-        var ex = Assert.Throws<SqlSettingsException>(() => Read(Valid + ";" + keyword));
+        var ex = Assert.Throws<AppSettingException>(() => Read(Valid + ";" + keyword));
         Assert.That(ex!.Setting, Is.EqualTo("Sql__ConnectionString"));
         Assert.That(ex.Message, Does.Contain("must not carry a credential").And.Contain(named));
         Assert.That(ex.Message, Does.Not.Contain("hunter2"), "the rejected secret is never echoed");
@@ -60,14 +60,14 @@ public sealed class SqlSettingsReaderTests
     [Test]
     public void A_connection_string_without_a_database_is_rejected()
     {
-        var ex = Assert.Throws<SqlSettingsException>(() => Read("Server=tcp:contoso.database.windows.net,1433;Encrypt=True"));
+        var ex = Assert.Throws<AppSettingException>(() => Read("Server=tcp:contoso.database.windows.net,1433;Encrypt=True"));
         Assert.That(ex!.Message, Does.Contain("names no database"));
     }
 
     [Test]
     public void A_connection_string_without_a_server_is_rejected()
     {
-        var ex = Assert.Throws<SqlSettingsException>(() => Read("Database=appdb;Encrypt=True"));
+        var ex = Assert.Throws<AppSettingException>(() => Read("Database=appdb;Encrypt=True"));
         Assert.That(ex!.Message, Does.Contain("names no server"));
     }
 
@@ -78,7 +78,7 @@ public sealed class SqlSettingsReaderTests
     {
         var cs = "Server=tcp:contoso.database.windows.net,1433;Database=appdb;" + option;
 
-        var ex = Assert.Throws<SqlSettingsException>(() => Read(cs));
+        var ex = Assert.Throws<AppSettingException>(() => Read(cs));
         Assert.That(ex!.Message, Does.Contain(problem).And.Contain("Sql__AllowInsecureTransport"));
 
         Assert.That(Read(cs, ("Sql__AllowInsecureTransport", "true")).ConnectionString, Is.Not.Empty);
@@ -105,7 +105,7 @@ public sealed class SqlSettingsReaderTests
     [TestCase("Azure CLI")]
     public void An_unknown_credential_names_the_setting_and_the_choices(string value)
     {
-        var ex = Assert.Throws<SqlSettingsException>(() => Read(Valid, ("Sql__Credential", value)));
+        var ex = Assert.Throws<AppSettingException>(() => Read(Valid, ("Sql__Credential", value)));
         Assert.That(ex!.Setting, Is.EqualTo("Sql__Credential"));
         Assert.That(ex.Message, Does.Contain("ManagedIdentity, AzureCli, WorkloadIdentity, Environment, Default"));
     }
@@ -125,7 +125,7 @@ public sealed class SqlSettingsReaderTests
     [Test]
     public void A_user_assigned_client_id_must_be_a_guid()
     {
-        var ex = Assert.Throws<SqlSettingsException>(() => Read(Valid, ("Sql__Credential", "ManagedIdentity"), ("Sql__ManagedIdentityClientId", "my-identity")));
+        var ex = Assert.Throws<AppSettingException>(() => Read(Valid, ("Sql__Credential", "ManagedIdentity"), ("Sql__ManagedIdentityClientId", "my-identity")));
         Assert.That(ex!.Setting, Is.EqualTo("Sql__ManagedIdentityClientId"));
 
         var clientId = Guid.NewGuid().ToString();
@@ -135,7 +135,7 @@ public sealed class SqlSettingsReaderTests
     [Test]
     public void A_client_id_with_a_credential_that_ignores_it_is_rejected()
     {
-        var ex = Assert.Throws<SqlSettingsException>(() => Read(Valid, ("Sql__Credential", "AzureCli"), ("Sql__ManagedIdentityClientId", Guid.NewGuid().ToString())));
+        var ex = Assert.Throws<AppSettingException>(() => Read(Valid, ("Sql__Credential", "AzureCli"), ("Sql__ManagedIdentityClientId", Guid.NewGuid().ToString())));
         Assert.That(ex!.Message, Does.Contain("Sql__ManagedIdentityClientId").And.Contain("AzureCli"));
     }
 
@@ -148,7 +148,7 @@ public sealed class SqlSettingsReaderTests
     [TestCase("Sql__AllowInsecureTransport", "yes")]
     public void Out_of_range_tuning_values_name_their_setting(string setting, string value)
     {
-        var ex = Assert.Throws<SqlSettingsException>(() => Read(Valid, (setting, value)));
+        var ex = Assert.Throws<AppSettingException>(() => Read(Valid, (setting, value)));
         Assert.That(ex!.Setting, Is.EqualTo(setting));
         Assert.That(ex.Message, Does.StartWith("App setting " + setting + ":"));
     }

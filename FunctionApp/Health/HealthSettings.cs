@@ -33,7 +33,7 @@ internal sealed record HealthSettings
         }
         else if (!Uri.TryCreate(resource, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
         {
-            throw new SqlSettingsException("Health__TokenResource", $"'{resource}' must be an https URL such as {DefaultTokenResource}.");
+            throw new AppSettingException("Health__TokenResource", $"'{resource}' must be an https URL such as {DefaultTokenResource}.");
         }
 
         var timeout = DefaultCheckTimeout;
@@ -41,7 +41,7 @@ internal sealed record HealthSettings
         if (!string.IsNullOrWhiteSpace(timeoutText)
             && !(TimeSpan.TryParse(timeoutText, CultureInfo.InvariantCulture, out timeout) && timeout >= TimeSpan.FromMilliseconds(100) && timeout <= TimeSpan.FromMinutes(1)))
         {
-            throw new SqlSettingsException("Health__CheckTimeout", $"'{timeoutText}' must be a duration (hh:mm:ss) from 00:00:00.1 to 00:01:00.");
+            throw new AppSettingException("Health__CheckTimeout", $"'{timeoutText}' must be a duration (hh:mm:ss) from 00:00:00.1 to 00:01:00.");
         }
 
         return new HealthSettings { TokenResource = resource, CheckTimeout = timeout };

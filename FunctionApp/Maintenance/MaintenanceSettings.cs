@@ -41,7 +41,7 @@ internal sealed record MaintenanceSettings
 
         return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var result) && result >= min && result <= max
             ? result
-            : throw new SqlSettingsException(setting, $"'{value}' must be a whole number from {min} to {max}.");
+            : throw new AppSettingException(setting, $"'{value}' must be a whole number from {min} to {max}.");
     }
 
     private static TimeSpan ReadTimeSpan(string? value, string setting, TimeSpan fallback, TimeSpan min, TimeSpan max)
@@ -53,6 +53,6 @@ internal sealed record MaintenanceSettings
 
         return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var result) && result >= min && result <= max
             ? result
-            : throw new SqlSettingsException(setting, $"'{value}' must be a duration (hh:mm:ss) from {min} to {max}.");
+            : throw new AppSettingException(setting, $"'{value}' must be a duration (hh:mm:ss) from {min} to {max}.");
     }
 }

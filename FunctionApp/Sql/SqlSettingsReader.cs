@@ -6,7 +6,7 @@ namespace AzureSqlFunctions.Sql;
 
 /// <summary>
 /// Reads and validates the <c>Sql</c> section at startup. Every problem is reported as a
-/// <see cref="SqlSettingsException"/> naming the app setting, so a bad deployment fails fast and says why.
+/// <see cref="AppSettingException"/> naming the app setting, so a bad deployment fails fast and says why.
 /// </summary>
 internal static class SqlSettingsReader
 {
@@ -55,7 +55,7 @@ internal static class SqlSettingsReader
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw new SqlSettingsException(ConnectionStringSetting, "is missing. Set it to the server and database, e.g. \"Server=tcp:<server>.database.windows.net,1433;Database=<db>;Encrypt=True\".");
+            throw new AppSettingException(ConnectionStringSetting, "is missing. Set it to the server and database, e.g. \"Server=tcp:<server>.database.windows.net,1433;Database=<db>;Encrypt=True\".");
         }
 
         SqlConnectionStringBuilder builder;
@@ -66,7 +66,7 @@ internal static class SqlSettingsReader
         catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
         {
             // The message names the bad keyword; the value itself is not echoed back.
-            throw new SqlSettingsException(ConnectionStringSetting, $"is not a valid SQL connection string ({ex.Message})");
+            throw new AppSettingException(ConnectionStringSetting, $"is not a valid SQL connection string ({ex.Message})");
         }
 
         // Tokens are the only credential: a password or another auth mode here would bypass them.
@@ -93,29 +93,29 @@ internal static class SqlSettingsReader
 
         if (carried.Count > 0)
         {
-            throw new SqlSettingsException(ConnectionStringSetting, $"must not carry a credential, but it sets {string.Join(", ", carried)}. The app signs in with Entra tokens from {CredentialSetting}; remove those keywords.");
+            throw new AppSettingException(ConnectionStringSetting, $"must not carry a credential, but it sets {string.Join(", ", carried)}. The app signs in with Entra tokens from {CredentialSetting}; remove those keywords.");
         }
 
         if (string.IsNullOrWhiteSpace(builder.DataSource))
         {
-            throw new SqlSettingsException(ConnectionStringSetting, "names no server (Server=tcp:<server>.database.windows.net,1433).");
+            throw new AppSettingException(ConnectionStringSetting, "names no server (Server=tcp:<server>.database.windows.net,1433).");
         }
 
         if (string.IsNullOrWhiteSpace(builder.InitialCatalog))
         {
-            throw new SqlSettingsException(ConnectionStringSetting, "names no database (Database=<name>).");
+            throw new AppSettingException(ConnectionStringSetting, "names no database (Database=<name>).");
         }
 
         if (!allowInsecure)
         {
             if (builder.Encrypt == SqlConnectionEncryptOption.Optional)
             {
-                throw new SqlSettingsException(ConnectionStringSetting, $"turns encryption off (Encrypt=False/Optional). Use Encrypt=True or Strict, or set {InsecureSetting}=true for a local test server only.");
+                throw new AppSettingException(ConnectionStringSetting, $"turns encryption off (Encrypt=False/Optional). Use Encrypt=True or Strict, or set {InsecureSetting}=true for a local test server only.");
             }
 
             if (builder.TrustServerCertificate)
             {
-                throw new SqlSettingsException(ConnectionStringSetting, $"skips server certificate validation (TrustServerCertificate=True). Remove it, or set {InsecureSetting}=true for a local test server only.");
+                throw new AppSettingException(ConnectionStringSetting, $"skips server certificate validation (TrustServerCertificate=True). Remove it, or set {InsecureSetting}=true for a local test server only.");
             }
         }
 
@@ -139,7 +139,7 @@ internal static class SqlSettingsReader
             return kind;
         }
 
-        throw new SqlSettingsException(CredentialSetting, $"'{value}' is not a known credential. Use one of: {string.Join(", ", Enum.GetNames<SqlCredentialKind>())}.");
+        throw new AppSettingException(CredentialSetting, $"'{value}' is not a known credential. Use one of: {string.Join(", ", Enum.GetNames<SqlCredentialKind>())}.");
     }
 
     private static string? ReadClientId(string? value, SqlCredentialKind credential)
@@ -151,12 +151,12 @@ internal static class SqlSettingsReader
 
         if (!Guid.TryParse(value, out var clientId))
         {
-            throw new SqlSettingsException(ClientIdSetting, "must be the client id (a GUID) of the user-assigned managed identity.");
+            throw new AppSettingException(ClientIdSetting, "must be the client id (a GUID) of the user-assigned managed identity.");
         }
 
         if (credential is not (SqlCredentialKind.ManagedIdentity or SqlCredentialKind.Default or SqlCredentialKind.WorkloadIdentity))
         {
-            throw new SqlSettingsException(ClientIdSetting, $"is set but {CredentialSetting} is {credential}, which does not use it.");
+            throw new AppSettingException(ClientIdSetting, $"is set but {CredentialSetting} is {credential}, which does not use it.");
         }
 
         return clientId.ToString();
@@ -172,7 +172,7 @@ internal static class SqlSettingsReader
 
         return bool.TryParse(value, out var result)
             ? result
-            : throw new SqlSettingsException(setting, $"'{value}' is not true or false.");
+            : throw new AppSettingException(setting, $"'{value}' is not true or false.");
     }
 
     private static int ReadInt(IConfigurationSection section, string key, string setting, int fallback, int min, int max)
@@ -185,7 +185,7 @@ internal static class SqlSettingsReader
 
         return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var result) && result >= min && result <= max
             ? result
-            : throw new SqlSettingsException(setting, $"'{value}' must be a whole number from {min} to {max}.");
+            : throw new AppSettingException(setting, $"'{value}' must be a whole number from {min} to {max}.");
     }
 
     private static TimeSpan ReadTimeSpan(IConfigurationSection section, string key, string setting, TimeSpan fallback, TimeSpan min, TimeSpan max)
@@ -198,6 +198,6 @@ internal static class SqlSettingsReader
 
         return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var result) && result >= min && result <= max
             ? result
-            : throw new SqlSettingsException(setting, $"'{value}' must be a duration (hh:mm:ss) from {min} to {max}.");
+            : throw new AppSettingException(setting, $"'{value}' must be a duration (hh:mm:ss) from {min} to {max}.");
     }
 }

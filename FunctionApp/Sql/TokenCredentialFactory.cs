@@ -26,7 +26,7 @@ internal static partial class TokenCredentialFactory
             {
                 ManagedIdentityClientId = settings.ManagedIdentityClientId,
             }),
-            _ => throw new SqlSettingsException("Sql__Credential", $"'{settings.Credential}' is not supported."),
+            _ => throw new AppSettingException("Sql__Credential", $"'{settings.Credential}' is not supported."),
         };
 
         var identity = settings.ManagedIdentityClientId is null ? "system-assigned or none" : "user-assigned " + settings.ManagedIdentityClientId;

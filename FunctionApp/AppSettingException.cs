@@ -1,26 +1,26 @@
-namespace AzureSqlFunctions.Sql;
+namespace AzureSqlFunctions;
 
 /// <summary>A configuration error, naming the app setting to fix (e.g. <c>Sql__ConnectionString</c>).</summary>
-internal sealed class SqlSettingsException : Exception
+internal sealed class AppSettingException : Exception
 {
-    public SqlSettingsException(string setting, string problem)
+    public AppSettingException(string setting, string problem)
         : base($"App setting {setting}: {problem}")
     {
         Setting = setting;
     }
 
-    public SqlSettingsException()
+    public AppSettingException()
     {
         Setting = string.Empty;
     }
 
-    public SqlSettingsException(string message)
+    public AppSettingException(string message)
         : base(message)
     {
         Setting = string.Empty;
     }
 
-    public SqlSettingsException(string message, Exception innerException)
+    public AppSettingException(string message, Exception innerException)
         : base(message, innerException)
     {
         Setting = string.Empty;
