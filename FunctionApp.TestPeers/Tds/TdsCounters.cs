@@ -16,6 +16,7 @@ public sealed class TdsCounters
     private int _transactionsRolledBack;
     private int _resetConnections;
     private int _attentions;
+    private TaskCompletionSource _changed = NewSignal();
 
     /// <summary>Successful logins: each one is a physical connection the client's pool opened.</summary>
     public int PhysicalLogins => Volatile.Read(ref _physicalLogins);
@@ -52,13 +53,46 @@ public sealed class TdsCounters
     public IReadOnlyCollection<string> TokensSeenBy(string objectId) =>
         _byPrincipal.TryGetValue(objectId, out var logins) ? logins.Tokens : [];
 
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds, woken by every change the server records (not by polling),
+    /// so a test reads what the server did after the client saw its answer: a session closing, a rollback counted.
+    /// </summary>
+    public async Task WaitUntilAsync(Func<TdsCounters, bool> condition, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        using var deadline = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var changed = Volatile.Read(ref _changed).Task;
+            if (condition(this))
+            {
+                return;
+            }
+
+            try
+            {
+                await changed.WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                if (condition(this))
+                {
+                    return;
+                }
+
+                throw new TimeoutException($"The TDS server's counters did not reach the expected state within {timeout}.");
+            }
+        }
+    }
+
     internal void LoginSucceeded(string objectId, string token)
     {
         Interlocked.Increment(ref _physicalLogins);
         _byPrincipal.GetOrAdd(objectId, _ => new PrincipalLogins()).Add(token);
+        Changed();
     }
 
-    internal void LoginFailed() => Interlocked.Increment(ref _failedLogins);
+    internal void LoginFailed() => Changed(Interlocked.Increment(ref _failedLogins));
 
     internal void SessionOpened()
     {
@@ -68,21 +102,23 @@ public sealed class TdsCounters
             && Interlocked.CompareExchange(ref _maxConcurrentSessions, open, max) != max)
         {
         }
+
+        Changed();
     }
 
-    internal void SessionClosed() => Interlocked.Decrement(ref _openSessions);
+    internal void SessionClosed() => Changed(Interlocked.Decrement(ref _openSessions));
 
-    internal void StatementRun() => Interlocked.Increment(ref _statements);
+    internal void StatementRun() => Changed(Interlocked.Increment(ref _statements));
 
-    internal void TransactionBegun() => Interlocked.Increment(ref _transactionsBegun);
+    internal void TransactionBegun() => Changed(Interlocked.Increment(ref _transactionsBegun));
 
-    internal void TransactionCommitted() => Interlocked.Increment(ref _transactionsCommitted);
+    internal void TransactionCommitted() => Changed(Interlocked.Increment(ref _transactionsCommitted));
 
-    internal void TransactionRolledBack() => Interlocked.Increment(ref _transactionsRolledBack);
+    internal void TransactionRolledBack() => Changed(Interlocked.Increment(ref _transactionsRolledBack));
 
-    internal void ResetConnectionSeen() => Interlocked.Increment(ref _resetConnections);
+    internal void ResetConnectionSeen() => Changed(Interlocked.Increment(ref _resetConnections));
 
-    internal void AttentionSeen() => Interlocked.Increment(ref _attentions);
+    internal void AttentionSeen() => Changed(Interlocked.Increment(ref _attentions));
 
     /// <summary>Zeroes everything except the sessions open now, which also become the new maximum.</summary>
     internal void Reset()
@@ -97,5 +133,10 @@ public sealed class TdsCounters
         Volatile.Write(ref _transactionsRolledBack, 0);
         Volatile.Write(ref _resetConnections, 0);
         Volatile.Write(ref _attentions, 0);
+        Changed();
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void Changed(int _ = 0) => Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
 }

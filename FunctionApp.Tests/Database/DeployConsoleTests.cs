@@ -50,7 +50,7 @@ internal sealed class DeployConsoleTests
         Console.SetError(error);
         try
         {
-            var exitCode = await Program.Main(args);
+            var exitCode = await global::AzureSqlFunctions.Database.Program.Main(args);
             return (exitCode, output.ToString(), error.ToString());
         }
         finally

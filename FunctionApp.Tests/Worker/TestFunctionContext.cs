@@ -61,8 +61,6 @@ internal sealed class TestFunctionContext : FunctionContext
 
         public override IImmutableDictionary<string, BindingMetadata> OutputBindings { get; } =
             ImmutableDictionary<string, BindingMetadata>.Empty;
-
-        public override bool BindsToCancellationToken => true;
     }
 
     private sealed class TestBinding(string name, string type) : BindingMetadata
