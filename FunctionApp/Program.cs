@@ -1,17 +1,25 @@
 using AzureSqlFunctions;
 using AzureSqlFunctions.Middleware;
-using AzureSqlFunctions.Sql;
 using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-// The isolated worker: every HTTP- and timer-triggered invocation gets one token-authenticated SqlConnection.
+// The isolated worker. HTTP requests arrive through the ASP.NET Core integration (HttpRequest in, IResult out);
+// every HTTP- and timer-triggered invocation gets one token-authenticated SqlConnection from the unit of work.
 var builder = FunctionsApplication.CreateBuilder(args);
-builder.UseWhen<SqlConnectionMiddleware>(SqlConnectionMiddleware.AppliesTo);
-builder.Services.AddAzureSqlFunctions(builder.Configuration); // validates the settings: a bad one stops here, named
+builder.ConfigureFunctionsWebApplication(); // first: the unit of work below replaces results the integration writes
+builder.UseMiddleware<UnitOfWorkMiddleware>();
+builder.Services.AddAzureSqlFunctions(builder.Configuration);
 
 var host = builder.Build();
+try
+{
+    AppStartup.ValidateSettings(host.Services); // a bad setting stops the worker here, named; logs the credential
+}
+catch (AppSettingException ex)
+{
+    await Console.Error.WriteLineAsync($"The app cannot start: {ex.Message}");
+    return 1;
+}
 
-// Build the credential and connection factory now, so startup logs which credential is used (and fails fast).
-host.Services.GetRequiredService<SqlConnectionFactory>();
-host.Run();
+await host.RunAsync();
+return 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the app locally under Azure Functions Core Tools (README: "Run the app").
-# Builds the real isolated-worker app (FunctionsWorker=true, which needs the Worker packages from nuget.org)
-# into one folder and starts `func` there. Extra arguments go to `func start` (e.g. --port 7072).
+# Builds the isolated-worker app into one folder and starts `func` there. Extra arguments go to `func start`
+# (e.g. --port 7072).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,6 @@ command -v func >/dev/null || { echo "Azure Functions Core Tools v4 ('func') is 
 }
 
 out=FunctionApp/bin/app
-dotnet build FunctionApp/FunctionApp.csproj -p:FunctionsWorker=true -o "$out"
+dotnet build FunctionApp/FunctionApp.csproj -o "$out"
 cd "$out"
 exec func start "$@"

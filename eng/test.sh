@@ -1,25 +1,14 @@
 #!/usr/bin/env bash
-# The one test command (README): builds and tests everything this machine's package feed allows.
-# Where the Azure Functions Worker packages restore, it builds the real isolated-worker app and runs every test,
-# the Worker-bound ones included. Where they don't, it builds with FunctionsWorker=false (Program.cs, Middleware/,
-# Functions/ and FunctionApp.Tests/Worker/ left out), says so in one line, and runs every other test.
-# Ends with one line "N passed, N failed, N skipped" summed over all test results.
+# The one test command (README): builds the solution (the isolated-worker app, its tests, the test peers and the
+# benchmarks) and runs every test. Ends with one line "N passed, N failed, N skipped" summed over all test results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 solution=AzureSqlFunctions.sln
 results="TestResults/run-$(date -u +%Y%m%dT%H%M%S)-$$"
 
-if dotnet restore "$solution" -p:FunctionsWorker=true >/dev/null 2>&1; then
-  worker=true
-  echo "FunctionsWorker=true: the Azure Functions Worker packages restored; building the app and running every test."
-else
-  worker=false
-  echo "FunctionsWorker=false: the Azure Functions Worker packages (Microsoft.Azure.Functions.Worker, .Sdk, .Extensions.Http, .Extensions.Timer; versions in Directory.Packages.props) do not restore from this feed, so FunctionApp/Program.cs, FunctionApp/Middleware/, FunctionApp/Functions/ and FunctionApp.Tests/Worker/ are left out; all other code is built and tested."
-fi
-
 status=0
-dotnet test "$solution" -p:FunctionsWorker="$worker" \
+dotnet test "$solution" \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" \
   --blame-hang-timeout 15m "$@" || status=$?
 

@@ -1,5 +1,7 @@
 using AzureSqlFunctions.Benchmarks.Support;
-using AzureSqlFunctions.Sql;
+using AzureSqlFunctions.Middleware;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
 using AzureSqlFunctions.TestPeers.Identity;
 using BenchmarkDotNet.Attributes;
 
@@ -7,20 +9,18 @@ namespace AzureSqlFunctions.Benchmarks.Micro;
 
 /// <summary>
 /// Target 2: an invocation whose function never asks for SQL. The baseline calls the function (the middleware's
-/// <c>next</c>) directly; the other runs it through <see cref="InvocationPipeline.RunAsync"/>, as the middleware does.
-/// The function completes synchronously, so any allocation or time is the pipeline's own.
+/// <c>next</c>) directly; the other runs it through the app's real <c>UnitOfWorkMiddleware</c>, as the worker does.
+/// The function completes synchronously, so any allocation or time is the middleware's own.
 /// </summary>
 [MemoryDiagnoser]
 public class PipelineWithoutSqlBenchmarks
 {
-    private static readonly InvocationInfo Invocation = new("benchmark-invocation", "Benchmark", IsHttp: true, CancellationToken.None);
-    private static readonly Func<InvocationConnection, Func<object?, Task>, Task> CallNext = static (connection, next) => next(connection);
-
-    // An instance field, as the middleware's next is: the call goes through a delegate held by the caller.
-    private readonly Func<object?, Task> _next = static _ => Task.CompletedTask;
+    // An instance field, as the worker's next is: the call goes through a delegate held by the caller.
+    private readonly FunctionExecutionDelegate _next = static _ => Task.CompletedTask;
     private TokenIssuer _issuer = null!;
     private PeerApp _app = null!;
-    private InvocationPipeline _pipeline = null!;
+    private UnitOfWorkMiddleware _middleware = null!;
+    private FunctionContext _context = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -28,7 +28,8 @@ public class PipelineWithoutSqlBenchmarks
         _issuer = new TokenIssuer();
         var principal = TestPrincipal.Create("bench-app");
         _app = PeerApp.Start(_issuer, principal, new IssuerCredential(_issuer, principal));
-        _pipeline = _app.Pipeline;
+        _middleware = _app.App.Middleware;
+        _context = _app.App.CreateContext();
     }
 
     [GlobalCleanup]
@@ -39,8 +40,8 @@ public class PipelineWithoutSqlBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public Task Next_called_directly() => _next(null);
+    public Task Next_called_directly() => _next(_context);
 
     [Benchmark]
-    public Task Pipeline_without_SQL() => _pipeline.RunAsync(Invocation, _next, CallNext);
+    public Task Pipeline_without_SQL() => _middleware.Invoke(_context, _next);
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using AzureSqlFunctions.Benchmarks.Support;
-using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.TestPeers.Identity;
 using Microsoft.Identity.Client;
 
@@ -15,8 +14,6 @@ namespace AzureSqlFunctions.Benchmarks.Scenarios;
 internal static class BurstScenario
 {
     public const int Concurrency = 64;
-
-    private static readonly InvocationInfo Invocation = new("burst-invocation", "Burst", IsHttp: true, CancellationToken.None);
 
     public static async Task<TargetResult> RunAsync(ScenarioScale scale)
     {
@@ -52,14 +49,15 @@ internal static class BurstScenario
         var invocations = Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
         {
             await start.Task;
-            var problem = await app.Pipeline.RunAsync(Invocation, openMs, static async (sql, samples) =>
+            var answer = await app.App.RunHttpAsync(async sql =>
             {
                 var began = Stopwatch.GetTimestamp();
                 await sql.GetOpenConnectionAsync();
-                samples.Add(Stopwatch.GetElapsedTime(began).TotalMilliseconds);
+                openMs.Add(Stopwatch.GetElapsedTime(began).TotalMilliseconds);
                 await PeerApp.SelectOneAsync(sql);
+                return null;
             });
-            return problem is null;
+            return answer.Status == 204;
         })).ToArray();
 
         start.SetResult();

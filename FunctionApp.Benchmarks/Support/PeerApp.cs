@@ -1,37 +1,33 @@
 using Azure.Core;
-using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Sql;
+using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.TestPeers.Identity;
 using AzureSqlFunctions.TestPeers.Tds;
 using Microsoft.Data.SqlClient;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AzureSqlFunctions.Benchmarks.Support;
 
 /// <summary>
-/// The app's real container (<c>AddAzureSqlFunctions</c>) in front of a fresh TDS peer on loopback, so a benchmark
-/// runs invocations exactly as the Worker middleware does: <see cref="InvocationPipeline.RunAsync"/>.
+/// The app in front of a fresh TDS peer on loopback, through the one test support layer (<see cref="AppUnderTest"/>):
+/// the app's own container and its real unit-of-work middleware run every invocation.
 /// </summary>
 internal sealed class PeerApp : IAsyncDisposable
 {
-    /// <summary>
-    /// SqlClient's own reconnect off (the app's retry provider is what retries) and no pool blocking period, which
-    /// SqlClient's Auto setting turns off for Azure SQL host names but not for 127.0.0.1.
-    /// </summary>
-    public const string ConnectionOptions = "ConnectRetryCount=0;Pool Blocking Period=NeverBlock;";
+    /// <summary>SqlClient's own reconnect off (the app's retry provider is what retries) and no pool blocking period.</summary>
+    public const string ConnectionOptions = AppPeers.ConnectionOptions;
 
-    private static readonly InvocationInfo Invocation = new("benchmark-invocation", "Benchmark", IsHttp: true, CancellationToken.None);
+    private readonly Microsoft.Azure.Functions.Worker.FunctionContext _context;
 
-    private PeerApp(TokenIssuer issuer, TestPrincipal principal, TdsServer server, ServiceProvider services)
+    private PeerApp(TokenIssuer issuer, TestPrincipal principal, TdsServer server, AppUnderTest app)
     {
         Issuer = issuer;
         Principal = principal;
         Server = server;
-        Services = services;
-        Pipeline = services.GetRequiredService<InvocationPipeline>();
-        Factory = services.GetRequiredService<SqlConnectionFactory>();
-        TokenSource = services.GetRequiredService<AccessTokenSource>();
+        App = app;
+        Factory = app.Services.GetRequiredService<SqlConnectionFactory>();
+        TokenSource = app.Services.GetRequiredService<AccessTokenSource>();
+        _context = app.CreateContext();
     }
 
     public TokenIssuer Issuer { get; }
@@ -41,9 +37,9 @@ internal sealed class PeerApp : IAsyncDisposable
 
     public TdsServer Server { get; }
 
-    public ServiceProvider Services { get; }
+    public AppUnderTest App { get; }
 
-    public InvocationPipeline Pipeline { get; }
+    public IServiceProvider Services => App.Services;
 
     public SqlConnectionFactory Factory { get; }
 
@@ -60,52 +56,33 @@ internal sealed class PeerApp : IAsyncDisposable
     {
         var server = TdsServer.Start(new TdsServerOptions { Issuer = issuer });
         server.AllowPrincipal(principal.ObjectId);
-
-        var values = new Dictionary<string, string?>(StringComparer.Ordinal)
-        {
-            ["Sql:ConnectionString"] = server.ConnectionString(TdsEncryption.Off) + ConnectionOptions,
-            ["Sql:AllowInsecureTransport"] = "true",
-            ["Sql:OpenRetryDelay"] = "00:00:00.020",
-        };
-        foreach (var (key, value) in settings)
-        {
-            values[key.Replace("__", ":", StringComparison.Ordinal)] = value;
-        }
-
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-
-        // Registered first: AddAzureSql only adds its own credential and clock when none is registered.
-        var services = new ServiceCollection();
-        if (credential is not null)
-        {
-            services.AddSingleton(credential);
-        }
-
-        if (time is not null)
-        {
-            services.AddSingleton(time);
-        }
-
-        var provider = services.AddAzureSqlFunctions(configuration).BuildServiceProvider();
-        return new PeerApp(issuer, principal, server, provider);
+        var app = AppUnderTest.Start(
+            [
+                ("Sql__ConnectionString", server.ConnectionString(TdsEncryption.Off) + ConnectionOptions),
+                ("Sql__AllowInsecureTransport", "true"),
+                ("Sql__OpenRetryDelay", "00:00:00.020"),
+                .. settings.Select(s => (s.Key, (string?)s.Value)),
+            ],
+            credential,
+            time);
+        return new PeerApp(issuer, principal, server, app);
     }
 
-    /// <summary>One invocation through the pipeline that runs <c>SELECT 1</c>; throws when it did not read 1.</summary>
-    public async Task SelectOneAsync()
-    {
-        var problem = await Pipeline.RunAsync(Invocation, 0, static (sql, _) => SelectOneAsync(sql));
-        if (problem is not null)
-        {
-            throw new InvalidOperationException($"The invocation answered {problem.Status} {problem.Type}: {problem.Detail}");
-        }
-    }
+    /// <summary>
+    /// One invocation through the app's real middleware whose function runs <c>SELECT 1</c> on the invocation's
+    /// connection. One context is reused, so what is measured is the middleware and the SQL path, not the test host's
+    /// per-invocation objects; not for concurrent use (use <see cref="AppUnderTest.RunHttpAsync"/> for that).
+    /// </summary>
+    public Task SelectOneAsync() => App.Middleware.Invoke(_context, SelectOneFunction);
 
-    /// <summary>What a handler does: ask for the invocation's connection (the first ask opens it) and query.</summary>
+    private static readonly Microsoft.Azure.Functions.Worker.Middleware.FunctionExecutionDelegate SelectOneFunction =
+        static context => SelectOneAsync(AzureSqlFunctions.Middleware.FunctionContextSqlExtensions.GetInvocationConnection(context));
+
+
+    /// <summary>What a function does: ask for the invocation's connection (the first ask opens it) and query.</summary>
     public static async Task SelectOneAsync(InvocationConnection sql)
     {
-        var connection = await sql.GetOpenConnectionAsync();
-        await using var command = new SqlCommand("SELECT 1", connection, sql.Transaction);
-        if (await command.ExecuteScalarAsync(sql.CancellationToken) is not 1)
+        if (await AppUnderTest.SelectOne(sql) != 1)
         {
             throw new InvalidOperationException("SELECT 1 did not read 1.");
         }
@@ -121,7 +98,7 @@ internal sealed class PeerApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         ClearPool();
-        await Services.DisposeAsync();
+        await App.DisposeAsync();
         await Server.DisposeAsync();
     }
 }

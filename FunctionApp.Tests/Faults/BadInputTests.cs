@@ -1,9 +1,8 @@
-using System.Text;
 using System.Text.Json;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Tests.Todos;
 using AzureSqlFunctions.Todos;
-using Microsoft.Extensions.DependencyInjection;
+using AzureSqlFunctions.Testing;
 
 namespace AzureSqlFunctions.Tests.Faults;
 
@@ -24,8 +23,8 @@ internal sealed class BadInputTests : TodoApiFixture
         var result = await Send(request);
 
         AssertProblem(result, request.Status, request.Type, request.Fields);
-        var json = result.SerializeBody()!;
-        var body = PeerHarness.BodyOf(result);
+        var json = result.Body;
+        var body = result.Json();
         Assert.That(body.GetProperty("detail").GetString(), Is.Not.Empty, "detail says what is wrong");
         if (request.Fields.Length == 0)
         {
@@ -47,13 +46,13 @@ internal sealed class BadInputTests : TodoApiFixture
         var created = await Create(Json(new { title, notes }));
         var replaced = await Replace("1", created.Headers["ETag"], Json(new { title, notes = notes + notes }));
 
-        Assert.That(created.Status, Is.EqualTo(201), created.SerializeBody());
-        Assert.That(replaced.Status, Is.EqualTo(200), replaced.SerializeBody());
+        Assert.That(created.Status, Is.EqualTo(201), created.Body);
+        Assert.That(replaced.Status, Is.EqualTo(200), replaced.Body);
         Assert.That(Table.Find(1)!.Title, Is.EqualTo(title.Trim()));
         Assert.That(Table.Find(1)!.Notes, Is.EqualTo(notes + notes));
         Assert.That(Peer.Server.Statements.Select(s => s.Text), Is.EqualTo(new[] { TodoSql.Insert, TodoSql.Replace }), "the text never changes");
-        Assert.That(PeerHarness.Parameter(Peer.Sent(TodoSql.Insert).Single(), "@Title").Value, Is.EqualTo(title.Trim()));
-        Assert.That(PeerHarness.Parameter(Peer.Sent(TodoSql.Replace).Single(), "@Notes").Value, Is.EqualTo(notes + notes));
+        Assert.That(Parameter(Sent(TodoSql.Insert).Single(), "@Title").Value, Is.EqualTo(title.Trim()));
+        Assert.That(Parameter(Sent(TodoSql.Replace).Single(), "@Notes").Value, Is.EqualTo(notes + notes));
     }
 
     private static IEnumerable<TestCaseData> Hostile() =>
@@ -76,7 +75,7 @@ internal sealed class BadInputTests : TodoApiFixture
         // GET /api/todos query parameters.
         foreach (var (name, done) in new[] { ("done=yes", "yes"), ("done=1", "1"), ("done empty", ""), ("done injection", "true' OR 1=1 --"), ("done with NUL", "tr\0ue"), ("done huge", Huge) })
         {
-            yield return new BadRequest(name, "LIST", 400, V, ["done"], Query: new TodoListQuery(done, null, null), MustNotEcho: done.Length > 100 ? done : null);
+            yield return new BadRequest(name, "LIST", 400, V, ["done"], Query: new ListQuery(done, null, null), MustNotEcho: done.Length > 100 ? done : null);
         }
 
         foreach (var (name, limit) in new[]
@@ -88,25 +87,25 @@ internal sealed class BadInputTests : TodoApiFixture
             ("limit with NUL", "5\0"),
         })
         {
-            yield return new BadRequest(name, "LIST", 400, V, ["limit"], Query: new TodoListQuery(null, limit, null), MustNotEcho: limit.Length > 100 ? limit : null);
+            yield return new BadRequest(name, "LIST", 400, V, ["limit"], Query: new ListQuery(null, limit, null), MustNotEcho: limit.Length > 100 ? limit : null);
         }
 
         foreach (var (name, after) in new[] { ("after not base64", "!!!"), ("after digits", "42"), ("after short", "AAAA"), ("after injection", "' OR 1=1 --"), ("after emoji", "🦄"), ("after huge", new string('A', 50_000)) })
         {
-            yield return new BadRequest(name, "LIST", 400, V, ["after"], Query: new TodoListQuery(null, null, after), MustNotEcho: after.Length > 100 ? after : null);
+            yield return new BadRequest(name, "LIST", 400, V, ["after"], Query: new ListQuery(null, null, after), MustNotEcho: after.Length > 100 ? after : null);
         }
 
-        yield return new BadRequest("every parameter bad", "LIST", 400, V, ["done", "limit", "after"], Query: new TodoListQuery("maybe", "0", "%%"));
+        yield return new BadRequest("every parameter bad", "LIST", 400, V, ["done", "limit", "after"], Query: new ListQuery("maybe", "0", "%%"));
 
         // {id} of GET, PUT and DELETE.
         var ids = new (string Name, string? Id)[]
         {
             ("id letters", "abc"), ("id negative", "-1"), ("id zero", "0"), ("id signed", "+1"), ("id leading space", " 1"),
             ("id trailing space", "1 "), ("id whitespace only", " \t"), ("id decimal", "1.0"), ("id exponent", "1e3"),
-            ("id long.MaxValue + 1", "9223372036854775808"), ("id overflow", "99999999999999999999999"), ("id empty", ""), ("id missing", null),
+            ("id long.MaxValue + 1", "9223372036854775808"), ("id overflow", "99999999999999999999999"),
             ("id Arabic-Indic digits", "١٢"), ("id fullwidth digits", "１２"), ("id Devanagari digits", "१२"), ("id injection", "1 OR 1=1"),
             ("id batch injection", "1; DROP TABLE dbo.Todos"), ("id hex", "0x1F"), ("id emoji", "😀"),
-            ("id huge", new string('9', 50_000)), ("id with NUL", "1\0"),
+            ("id huge", new string('9', 50_000)),
         };
         foreach (var method in new[] { "GET", "PUT", "DELETE" })
         {
@@ -198,17 +197,19 @@ internal sealed class BadInputTests : TodoApiFixture
 
     private static string Serialize(object body) => JsonSerializer.Serialize(body);
 
-    private Task<ApiResult> Send(BadRequest request)
+    // Not in the table, because no request reaches the app with them: an empty or missing {id} (no route matches
+    // /api/todos/ for PUT or DELETE, and GET /api/todos/ is the list) and a NUL in the path (ASP.NET Core refuses a
+    // path with null characters before any function runs; the ids' digit check still refuses "1\0").
+    private Task<HttpAnswer> Send(BadRequest request)
     {
-        var commands = App.GetRequiredService<TodoCommands>();
-        var body = new JsonRequest(request.ContentType, new MemoryStream(Encoding.UTF8.GetBytes(request.Body)));
+        var body = Json(request.Body, request.ContentType);
         return request.Method switch
         {
-            "LIST" => PeerHarness.RunHttpAsync(App, sql => TodoQueries.ListAsync(sql, request.Query!)),
-            "GET" => PeerHarness.RunHttpAsync(App, sql => TodoQueries.GetAsync(sql, request.Id)),
-            "POST" => PeerHarness.RunHttpAsync(App, sql => commands.CreateAsync(sql, body)),
-            "PUT" => PeerHarness.RunHttpAsync(App, sql => commands.ReplaceAsync(sql, request.Id, request.IfMatch, body)),
-            "DELETE" => PeerHarness.RunHttpAsync(App, sql => commands.DeleteAsync(sql, request.Id)),
+            "LIST" => List(request.Query!.Done, request.Query.Limit, request.Query.After),
+            "GET" => Get(request.Id!),
+            "POST" => Create(body),
+            "PUT" => Replace(request.Id!, request.IfMatch, body),
+            "DELETE" => Delete(request.Id!),
             _ => throw new ArgumentOutOfRangeException(nameof(request), request.Method, null),
         };
     }

@@ -1,5 +1,3 @@
-using AzureSqlFunctions.Todos;
-
 namespace AzureSqlFunctions.Tests.Faults;
 
 /// <summary>One row of the bad-input table: a request to one endpoint and the 4xx problem it must get.</summary>
@@ -16,7 +14,7 @@ internal sealed record BadRequest(
     string? IfMatch = BadRequest.ValidIfMatch,
     string? ContentType = "application/json",
     string Body = """{ "title": "a" }""",
-    TodoListQuery? Query = null,
+    ListQuery? Query = null,
     string? MustNotEcho = null)
 {
     /// <summary>Well-formed (an 8-byte row version): a rejected PUT fails on something else, before any SQL.</summary>
@@ -24,3 +22,6 @@ internal sealed record BadRequest(
 
     public override string ToString() => Name;
 }
+
+/// <summary>The query string of <c>GET /api/todos</c> as sent (each value null when absent).</summary>
+internal sealed record ListQuery(string? Done, string? Limit, string? After);

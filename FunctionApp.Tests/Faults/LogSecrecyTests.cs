@@ -1,15 +1,10 @@
-using System.Text;
 using AzureSqlFunctions.Http;
-using AzureSqlFunctions.Sql;
+using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.Tests.Support;
-using AzureSqlFunctions.Tests.TestPeers.Identity;
 using AzureSqlFunctions.Tests.Todos;
 using AzureSqlFunctions.TestPeers.AzCli;
 using AzureSqlFunctions.TestPeers.Identity;
-using AzureSqlFunctions.TestPeers.Tds;
-using AzureSqlFunctions.Todos;
 using Microsoft.Data.SqlClient;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AzureSqlFunctions.Tests.Faults;
 
@@ -24,16 +19,17 @@ internal sealed class LogSecrecyTests
     /// <summary>Every JWT starts with the base64url of <c>{"</c>: no log line may contain one.</summary>
     private const string JwtStart = "eyJ";
 
-    private PeerHarness _peer = null!;
+    private AppPeers _peer = null!;
     private readonly TodoTable _table = new();
-    private readonly CapturingLoggerProvider _logs = new();
+    private readonly List<string> _lines = [];
 
     [SetUp]
     public void StartPeer()
     {
         MsalSharedState.Reset();
-        _peer = PeerHarness.Start();
+        _peer = AppPeers.Start();
         _table.ServeOn(_peer.Server);
+        _lines.Clear();
     }
 
     [TearDown]
@@ -58,6 +54,7 @@ internal sealed class LogSecrecyTests
             SqlConnection.ClearAllPools(); // the next invocation logs in again, and is refused
             AssertProblem(await Get(app), ProblemTypes.AuthenticationFailed);
             _peer.Server.AllowPrincipal(_peer.Principal.ObjectId);
+            _lines.AddRange(LogLines.All(app.Logs));
         }
 
         MsalSharedState.Reset();
@@ -65,6 +62,7 @@ internal sealed class LogSecrecyTests
         await using (var app = App(("Sql__Credential", "ManagedIdentity")))
         {
             AssertProblem(await Create(app), ProblemTypes.TokenUnavailable);
+            _lines.AddRange(LogLines.All(app.Logs));
         }
 
         AssertNoTokenLogged(_peer.Principal, ProblemTypes.AuthenticationFailed, ProblemTypes.TokenUnavailable);
@@ -81,12 +79,14 @@ internal sealed class LogSecrecyTests
         await using (var app = App(("Sql__Credential", "AzureCli")))
         {
             Assert.That((await Create(app)).Status, Is.EqualTo(201));
+            _lines.AddRange(LogLines.All(app.Logs));
         }
 
         az.LoggedOut = true;
         await using (var app = App(("Sql__Credential", "AzureCli")))
         {
             AssertProblem(await Create(app), ProblemTypes.TokenUnavailable);
+            _lines.AddRange(LogLines.All(app.Logs));
         }
 
         AssertNoTokenLogged(developer, ProblemTypes.TokenUnavailable);
@@ -102,41 +102,40 @@ internal sealed class LogSecrecyTests
     [TestCase("Password=Sup3r-S3cret!;Encrypt=sometimes", "Sup3r-S3cret!", TestName = "Password with an invalid value")]
     public void A_connection_string_carrying_a_credential_stops_the_app_at_startup_naming_the_setting_not_the_secret(string credential, string? secret)
     {
-        var settings = SettingsBuilder.FromAppSettings(
+        var thrown = StartupSettings.Rejects(
             ("Sql__ConnectionString", $"Server=tcp:contoso.database.windows.net,1433;Database=appdb;Encrypt=True;{credential}"));
 
-        var thrown = Assert.Throws<AppSettingException>(() => new ServiceCollection().AddAzureSqlFunctions(settings));
-
-        Assert.That(thrown!.Message, Does.Contain("Sql__ConnectionString"));
+        Assert.That(thrown.Message, Does.StartWith("Sql__ConnectionString: "));
         if (secret is not null)
         {
             Assert.That(thrown.ToString(), Does.Not.Contain(secret), "neither the message nor an inner exception repeats the secret");
         }
     }
 
-    private ServiceProvider App(params (string Key, string? Value)[] settings) => TestApp.Services(
-        _peer.Server.ConnectionString(TdsEncryption.Off) + AppOnPeer.ConnectionOptions,
-        credential: null,
-        time: null,
-        _logs.AddTo,
-        [("Sql__OpenRetries", "0"), .. settings]);
+    /// <summary>The app with the credential its settings name (never the test's own), over the peer.</summary>
+    private AppUnderTest App(params (string Key, string? Value)[] settings) =>
+        AppUnderTest.Start([
+            ("Sql__ConnectionString", _peer.ConnectionString()),
+            ("Sql__AllowInsecureTransport", "true"),
+            ("Sql__OpenRetries", "0"),
+            .. settings]);
 
-    private static Task<ApiResult> Create(IServiceProvider app) => PeerHarness.RunHttpAsync(
-        app, sql => app.GetRequiredService<TodoCommands>().CreateAsync(sql, new JsonRequest("application/json", new MemoryStream(Encoding.UTF8.GetBytes("""{ "title": "secret-free" }""")))));
+    private static Task<HttpAnswer> Create(AppUnderTest app) =>
+        app.SendAsync(TestRequest.Post("/api/todos", """{ "title": "secret-free" }"""));
 
-    private static Task<ApiResult> Get(IServiceProvider app) => PeerHarness.RunHttpAsync(app, sql => TodoQueries.GetAsync(sql, "1"));
+    private static Task<HttpAnswer> Get(AppUnderTest app) => app.SendAsync(TestRequest.Get("/api/todos/1"));
 
-    private static void AssertProblem(ApiResult result, string type)
+    private static void AssertProblem(HttpAnswer result, string type)
     {
-        Assert.That(result.Status, Is.EqualTo(503), result.SerializeBody());
-        Assert.That(result.Problem!.Type, Is.EqualTo(type));
-        Assert.That(result.SerializeBody(), Does.Not.Contain(JwtStart), "nor does the answer");
+        Assert.That(result.Status, Is.EqualTo(503), result.Body);
+        Assert.That(result.Json().GetProperty("type").GetString(), Is.EqualTo(type));
+        Assert.That(result.Body, Does.Not.Contain(JwtStart), "nor does the answer");
     }
 
     private void AssertNoTokenLogged(TestPrincipal principal, params string[] failuresLogged)
     {
         var tokens = _peer.Server.Counters.TokensSeenBy(principal.ObjectId);
-        var lines = _logs.Lines;
+        var lines = _lines;
         Assert.That(tokens, Is.Not.Empty, "a token was issued and used");
         Assert.That(tokens, Has.All.StartsWith(JwtStart), "the tokens are JWTs, so the eyJ check covers any of them");
         foreach (var failure in failuresLogged)

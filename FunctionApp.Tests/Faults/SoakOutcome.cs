@@ -1,13 +1,13 @@
-using AzureSqlFunctions.Http;
+using AzureSqlFunctions.Testing;
 
 namespace AzureSqlFunctions.Tests.Faults;
 
 /// <summary>What one soak invocation answered, or the exception that escaped it (which must never happen).</summary>
-internal sealed record SoakOutcome(SoakStep Step, ApiResult? Result, Exception? Escaped)
+internal sealed record SoakOutcome(SoakStep Step, HttpAnswer? Result, Exception? Escaped)
 {
     public int Status => Result?.Status ?? 0;
 
-    public string? ProblemType => Result?.Problem?.Type;
+    public string? ProblemType => Result is { ContentType: "application/problem+json" } problem ? problem.Json().GetProperty("type").GetString() : null;
 
     /// <summary>"PUT 503 database-unavailable", "POST 201", "GET unhandled InvalidOperationException": the counted key.</summary>
     public string Key => Escaped is not null

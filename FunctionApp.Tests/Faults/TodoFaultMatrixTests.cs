@@ -1,16 +1,15 @@
 using System.Diagnostics;
 using AzureSqlFunctions.Http;
-using AzureSqlFunctions.Tests.Support;
+using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.Tests.Todos;
 using AzureSqlFunctions.TestPeers.Tds;
 using AzureSqlFunctions.Todos;
 using Microsoft.Data.SqlClient;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AzureSqlFunctions.Tests.Faults;
 
 /// <summary>
-/// The fault matrix through the real Todo handlers: handler → pipeline → SqlClient (the app's retry provider) →
+/// The fault matrix through the real Todo functions: request → middleware → function → SqlClient (the app's retry provider) →
 /// TDS peer playing <c>dbo.Todos</c>. Each case asserts the HTTP outcome, what became of the data (the table and the
 /// peer's transaction counters), and that no session leaked: after the case the pool drains to zero sessions.
 /// </summary>
@@ -19,13 +18,12 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
     /// <summary>Generous for a loaded 2-core CI machine; the app's own bounds are a few seconds.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
 
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Structure", "NUnit1032", Justification = "The harness disposes every container it made.")]
-    private IServiceProvider _app = null!;
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Structure", "NUnit1032", Justification = "The peers dispose every app they made.")]
+    private AppUnderTest _app = null!;
 
     [OneTimeSetUp]
     public void StartRetryingApp() => _app = Peer.App(
-        null,
-        ("Sql__ConnectionString", Peer.Server.ConnectionString(TdsEncryption.Off) + AppOnPeer.ConnectionOptions + "Max Pool Size=8;"),
+        ("Sql__ConnectionString", Peer.ConnectionString(extra: "Max Pool Size=8;")),
         ("Sql__OpenRetries", "4"),
         ("Sql__OpenRetryDelay", "00:00:00.020"));
 
@@ -50,11 +48,11 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
         Peer.Server.Faults.FailNextLogins(number, count: 2);
         var listed = await List(_app);
 
-        Assert.That(created.Status, Is.EqualTo(201), created.SerializeBody());
-        Assert.That(listed.Status, Is.EqualTo(200), listed.SerializeBody());
+        Assert.That(created.Status, Is.EqualTo(201), created.Body);
+        Assert.That(listed.Status, Is.EqualTo(200), listed.Body);
         Assert.That(Table.Rows().Select(r => r.Title), Is.EqualTo(new[] { "survives the failover" }), "committed exactly once");
-        Assert.That(Peer.Sent(TodoSql.Insert), Has.Count.EqualTo(1), "the insert ran once: only the open was retried");
-        Assert.That(PeerHarness.BodyOf(listed).GetProperty("items").GetArrayLength(), Is.EqualTo(1));
+        Assert.That(Sent(TodoSql.Insert), Has.Count.EqualTo(1), "the insert ran once: only the open was retried");
+        Assert.That(listed.Json().GetProperty("items").GetArrayLength(), Is.EqualTo(1));
         Assert.That(Peer.Server.Counters.FailedLogins, Is.EqualTo(4));
         await AssertNoSessionLeaked();
     }
@@ -121,7 +119,7 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
 
         AssertUnavailable(dropped, ProblemTypes.DatabaseUnavailable);
         Assert.That(next.Status, Is.EqualTo(200));
-        Assert.That(PeerHarness.BodyOf(next).GetProperty("items").GetArrayLength(), Is.EqualTo(25));
+        Assert.That(next.Json().GetProperty("items").GetArrayLength(), Is.EqualTo(25));
         Assert.That(Peer.Server.Counters.PhysicalLogins, Is.EqualTo(2), "the broken session was not handed out again");
         Assert.That(Peer.Server.Counters.OpenSessions, Is.EqualTo(1));
         await AssertNoSessionLeaked();
@@ -159,9 +157,10 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
         var etag = EntityTag.FromRowVersion(todo.RowVersion);
         Peer.Server.Faults.FailNextStatement(547, "The UPDATE statement conflicted with the CHECK constraint \"CK_Todos_Title_NotBlank\".");
 
-        var failure = Assert.ThrowsAsync<SqlException>(() => Replace(_app, "1", etag, """{ "title": "renamed" }"""));
+        var failure = await Replace(_app, "1", etag, """{ "title": "renamed" }""");
 
-        Assert.That(failure!.Number, Is.EqualTo(547), "a bug or schema mismatch is not hidden behind a 503: the host answers 500 and logs it");
+        AssertProblem(failure, 500, ProblemTypes.InternalError); // a bug or schema mismatch is not hidden behind a 503
+        Assert.That(_app.Logs.GetSnapshot().Select(r => r.Exception), Has.Some.Matches<Exception?>(e => e is SqlException { Number: 547 }), "and is logged");
         Assert.That(Peer.Server.Counters.TransactionsRolledBack, Is.EqualTo(1));
         Assert.That(Peer.Server.Counters.TransactionsCommitted, Is.Zero);
         await AssertUnchanged(todo.Id, "original", etag);
@@ -181,7 +180,7 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
         var result = await Replace(_app, "1", sentEtag, """{ "title": "renamed" }""");
 
         AssertUnavailable(result, ProblemTypes.DatabaseUnavailable);
-        Assert.That(Peer.Sent(victim).Single().TransactionDescriptor, Is.Not.Null, "inside the unit of work");
+        Assert.That(Sent(victim).Single().TransactionDescriptor, Is.Not.Null, "inside the unit of work");
         Assert.That(Peer.Server.Counters.TransactionsRolledBack, Is.EqualTo(1));
         Assert.That(Peer.Server.Counters.TransactionsCommitted, Is.Zero);
         Table.AnswerFirst = null;
@@ -231,9 +230,7 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
     public async Task An_exhausted_pool_answers_503_within_the_connect_timeout_and_the_holders_finish()
     {
         Table.Add("held");
-        var small = Peer.App(
-            null,
-            ("Sql__ConnectionString", Peer.Server.ConnectionString(TdsEncryption.Off) + AppOnPeer.ConnectionOptions + "Max Pool Size=2;Connect Timeout=2;"));
+        var small = Peer.App(("Sql__ConnectionString", Peer.ConnectionString(extra: "Max Pool Size=2;Connect Timeout=2;")));
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Table.AnswerFirst = async (request, cancel) =>
         {
@@ -245,7 +242,7 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
             return null;
         };
         var holders = new[] { Get(small, "1"), Get(small, "1") };
-        await WaitUntil(() => Peer.Sent(TodoSql.GetById).Count == 2);
+        await WaitUntil(() => Sent(TodoSql.GetById).Count == 2);
 
         var clock = Stopwatch.StartNew();
         var starved = await Create(small, Json("""{ "title": "no room" }"""));
@@ -255,7 +252,7 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
 
         AssertUnavailable(starved, ProblemTypes.ConnectionPoolExhausted);
         Assert.That(clock.Elapsed, Is.LessThan(Bound));
-        Assert.That(Peer.Sent(TodoSql.Insert), Is.Empty);
+        Assert.That(Sent(TodoSql.Insert), Is.Empty);
         Assert.That(held.Select(r => r.Status), Is.All.EqualTo(200));
         Assert.That(Peer.Server.Counters.OpenSessions, Is.EqualTo(2), "both holders' sessions are back in the pool");
         await AssertNoSessionLeaked();
@@ -274,31 +271,21 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
     private static SqlResponse Deadlock() => SqlResponse.Error(
         1205, "Transaction (Process ID 52) was deadlocked on lock resources with another process and has been chosen as the deadlock victim. Rerun the transaction.", 13);
 
-    private Task<ApiResult> Run(string method, string etag, CancellationToken cancellation) => method switch
+    private Task<HttpAnswer> Run(string method, string etag, CancellationToken cancellation) => method switch
     {
-        "GET" => PeerHarness.RunHttpAsync(_app, sql => TodoQueries.GetAsync(sql, "1"), cancellation),
-        "LIST" => PeerHarness.RunHttpAsync(_app, sql => TodoQueries.ListAsync(sql, new TodoListQuery(null, null, null)), cancellation),
-        "POST" => PeerHarness.RunHttpAsync(_app, sql => Commands.CreateAsync(sql, Json("""{ "title": "cancelled" }""")), cancellation),
-        "PUT" => PeerHarness.RunHttpAsync(_app, sql => Commands.ReplaceAsync(sql, "1", etag, Json("""{ "title": "cancelled" }""")), cancellation),
-        "DELETE" => PeerHarness.RunHttpAsync(_app, sql => Commands.DeleteAsync(sql, "1"), cancellation),
+        "GET" => _app.SendAsync(TestRequest.Get("/api/todos/1"), cancellation),
+        "LIST" => _app.SendAsync(TestRequest.Get("/api/todos"), cancellation),
+        "POST" => Create(_app, Json("""{ "title": "cancelled" }"""), cancellation),
+        "PUT" => Replace(_app, "1", etag, Json("""{ "title": "cancelled" }"""), cancellation),
+        "DELETE" => Delete(_app, "1", cancellation),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
 
-    private TodoCommands Commands => _app.GetRequiredService<TodoCommands>();
+    private static Task<HttpAnswer> List(AppUnderTest app, string? limit = null) => TodoApiFixture.List(app, limit: limit);
 
-    private static Task<ApiResult> Create(IServiceProvider app, JsonRequest body) =>
-        PeerHarness.RunHttpAsync(app, sql => app.GetRequiredService<TodoCommands>().CreateAsync(sql, body));
+    private static Task<HttpAnswer> Replace(AppUnderTest app, string id, string etag, string json) => Replace(app, id, etag, Json(json));
 
-    private static Task<ApiResult> Get(IServiceProvider app, string id) =>
-        PeerHarness.RunHttpAsync(app, sql => TodoQueries.GetAsync(sql, id));
-
-    private static Task<ApiResult> List(IServiceProvider app, string? limit = null) =>
-        PeerHarness.RunHttpAsync(app, sql => TodoQueries.ListAsync(sql, new TodoListQuery(null, limit, null)));
-
-    private static Task<ApiResult> Replace(IServiceProvider app, string id, string etag, string json) =>
-        PeerHarness.RunHttpAsync(app, sql => app.GetRequiredService<TodoCommands>().ReplaceAsync(sql, id, etag, Json(json)));
-
-    private static void AssertUnavailable(ApiResult result, string type)
+    private static void AssertUnavailable(HttpAnswer result, string type)
     {
         AssertProblem(result, 503, type);
         Assert.That(int.Parse(result.Headers["Retry-After"], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(0));
@@ -308,8 +295,8 @@ internal sealed class TodoFaultMatrixTests : TodoApiFixture
     private async Task AssertUnchanged(long id, string title, string etag)
     {
         var read = await Get(_app, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.That(read.Status, Is.EqualTo(200), read.SerializeBody());
-        Assert.That(PeerHarness.BodyOf(read).GetProperty("title").GetString(), Is.EqualTo(title));
+        Assert.That(read.Status, Is.EqualTo(200), read.Body);
+        Assert.That(read.Json().GetProperty("title").GetString(), Is.EqualTo(title));
         Assert.That(read.Headers["ETag"], Is.EqualTo(etag));
     }
 

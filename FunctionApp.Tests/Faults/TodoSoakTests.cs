@@ -4,17 +4,16 @@ using System.Globalization;
 using System.Text.Json;
 using Azure.Core;
 using AzureSqlFunctions.Http;
-using AzureSqlFunctions.Tests.Support;
+using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.Tests.Todos;
 using AzureSqlFunctions.TestPeers.Tds;
 using AzureSqlFunctions.Todos;
 using Microsoft.Data.SqlClient;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AzureSqlFunctions.Tests.Faults;
 
 /// <summary>
-/// 10 000 invocations, 32 at a time, through the real Todo handlers, the pipeline, SqlClient and the TDS peer, with
+/// 10 000 invocations, 32 at a time, through the real middleware and Todo functions, SqlClient and the TDS peer, with
 /// faults from the matrix on about 5 %. Nothing leaks (sessions), nothing escapes (every answer is a defined status),
 /// nothing is lost or half-applied (the table matches what was answered). Set FAULTS_SOAK_SEED to replay a run.
 /// </summary>
@@ -43,10 +42,8 @@ internal sealed class TodoSoakTests : TodoApiFixture
     ];
 
     private readonly ConcurrentQueue<string> _issuedTokens = new();
-    private readonly CapturingLoggerProvider _logs = new();
-
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Structure", "NUnit1032", Justification = "The harness disposes every container it made.")]
-    private IServiceProvider _app = null!;
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Structure", "NUnit1032", Justification = "The peers dispose every app they made.")]
+    private AppUnderTest _app = null!;
 
     [OneTimeSetUp]
     public void StartSoakApp()
@@ -58,9 +55,8 @@ internal sealed class TodoSoakTests : TodoApiFixture
             return new AccessToken(issued.Token, issued.ExpiresOn);
         });
         _app = Peer.App(
-            _logs.AddTo,
             credential,
-            ("Sql__ConnectionString", Peer.Server.ConnectionString(TdsEncryption.Off) + AppOnPeer.ConnectionOptions + $"Max Pool Size={MaxPoolSize};"),
+            ("Sql__ConnectionString", Peer.ConnectionString(extra: $"Max Pool Size={MaxPoolSize};")),
             ("Sql__OpenRetries", "4"),
             ("Sql__OpenRetryDelay", "00:00:00.010"));
     }
@@ -167,7 +163,7 @@ internal sealed class TodoSoakTests : TodoApiFixture
         using var cancellation = step.Fault == SoakFault.Hang ? new CancellationTokenSource(HangCancelsAfter) : null;
         try
         {
-            var result = await PeerHarness.RunHttpAsync(_app, sql => Handle(sql, step), cancellation?.Token ?? CancellationToken.None);
+            var result = await Send(step, cancellation?.Token ?? CancellationToken.None);
             return new SoakOutcome(step, result, null);
         }
         catch (Exception exception)
@@ -176,18 +172,17 @@ internal sealed class TodoSoakTests : TodoApiFixture
         }
     }
 
-    private Task<ApiResult> Handle(AzureSqlFunctions.Sql.InvocationConnection sql, SoakStep step)
+    private Task<HttpAnswer> Send(SoakStep step, CancellationToken cancellation)
     {
         var id = step.Id.ToString(CultureInfo.InvariantCulture);
-        var commands = _app.GetRequiredService<TodoCommands>();
         return step.Operation switch
         {
-            SoakOperation.Create => commands.CreateAsync(sql, Json(new { title = step.Title, notes = "soak" })),
-            SoakOperation.Get => TodoQueries.GetAsync(sql, id),
-            SoakOperation.List => TodoQueries.ListAsync(sql, new TodoListQuery(null, step.Limit.ToString(CultureInfo.InvariantCulture), null)),
+            SoakOperation.Create => Create(_app, Json(new { title = step.Title, notes = "soak" }), cancellation),
+            SoakOperation.Get => _app.SendAsync(TestRequest.Get("/api/todos/" + id), cancellation),
+            SoakOperation.List => _app.SendAsync(TestRequest.Get("/api/todos?limit=" + step.Limit.ToString(CultureInfo.InvariantCulture)), cancellation),
             // The ETag as the table holds it now: stale by the time it arrives when another step got there first (412).
-            SoakOperation.Replace => commands.ReplaceAsync(sql, id, EntityTag.FromRowVersion(Table.Find(step.Id)?.RowVersion ?? new byte[8]), Json(new { title = step.Title, isDone = true })),
-            SoakOperation.Delete => commands.DeleteAsync(sql, id),
+            SoakOperation.Replace => Replace(_app, id, EntityTag.FromRowVersion(Table.Find(step.Id)?.RowVersion ?? new byte[8]), Json(new { title = step.Title, isDone = true }), cancellation),
+            SoakOperation.Delete => Delete(_app, id, cancellation),
             _ => throw new ArgumentOutOfRangeException(nameof(step), step.Operation, null),
         };
     }
@@ -239,14 +234,14 @@ internal sealed class TodoSoakTests : TodoApiFixture
         var created = outcomes.Where(o => o.Step.Operation == SoakOperation.Create && o.Status == 201).ToList();
 
         // Every 201 is in the table; nothing else was added (a failed create left no row behind).
-        var createdIds = created.Select(o => PeerHarness.BodyOf(o.Result!).GetProperty("id").GetInt64()).ToList();
+        var createdIds = created.Select(o => o.Result!.Json().GetProperty("id").GetInt64()).ToList();
         Assert.That(rows.Where(r => r.Id > SeededTodos).Select(r => r.Id), Is.EquivalentTo(createdIds));
         Assert.That(rows.Where(r => SoakFaultAnswers.IsMarked(r.Title)).Select(r => r.Title), Is.Empty, "a faulted write changed the table");
 
         // Each todo holds the last successful replace (highest row version) and no failed one.
         foreach (var replaced in outcomes.Where(o => o.Step.Operation == SoakOperation.Replace && o.Status == 200).GroupBy(o => o.Step.Id))
         {
-            var last = replaced.Select(o => PeerHarness.BodyOf(o.Result!)).MaxBy(body => RowVersionOf(body.GetProperty("etag").GetString()));
+            var last = replaced.Select(o => o.Result!.Json()).MaxBy(body => RowVersionOf(body.GetProperty("etag").GetString()));
             var row = rows.Single(r => r.Id == replaced.Key);
             Assert.That(EntityTag.FromRowVersion(row.RowVersion), Is.EqualTo(last.GetProperty("etag").GetString()), $"todo {replaced.Key}");
             Assert.That(row.Title, Is.EqualTo(last.GetProperty("title").GetString()), $"todo {replaced.Key}");
@@ -294,8 +289,9 @@ internal sealed class TodoSoakTests : TodoApiFixture
     {
         var tokens = _issuedTokens.ToArray();
         Assert.That(tokens, Is.Not.Empty);
-        Assert.That(_logs.Lines, Is.Not.Empty, "the app logged nothing: the capture is not wired");
-        var leaking = _logs.Lines.Where(line => line.Contains("eyJ", StringComparison.Ordinal) || tokens.Any(t => line.Contains(t, StringComparison.Ordinal))).ToList();
+        var lines = LogLines.All(_app.Logs);
+        Assert.That(lines, Is.Not.Empty, "the app logged nothing: the capture is not wired");
+        var leaking = lines.Where(line => line.Contains("eyJ", StringComparison.Ordinal) || tokens.Any(t => line.Contains(t, StringComparison.Ordinal))).ToList();
         Assert.That(leaking, Is.Empty, "log lines carrying token text");
     }
 }

@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using AzureSqlFunctions.Http;
-using AzureSqlFunctions.Tests.Support;
+using AzureSqlFunctions.Sql;
+using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.TestPeers.AzCli;
 using AzureSqlFunctions.TestPeers.Identity;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Data.SqlClient;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AzureSqlFunctions.Tests.Faults;
 
@@ -20,76 +23,82 @@ public sealed class TokenFaultTests
     [Test]
     public async Task An_identity_endpoint_answering_500_gives_a_503_within_a_bounded_time()
     {
-        await using var azure = await ManagedIdentityApp.StartAsync();
-        azure.Endpoint.Faults.FailAlways = true;
+        await using var peers = AppPeers.Start();
+        var endpoint = await peers.StartManagedIdentityAsync();
+        endpoint.Faults.FailAlways = true;
 
-        await AssertTokenUnavailable(azure.App);
-        Assert.That(azure.Endpoint.RequestCount, Is.EqualTo(3), "the app's bounded policy: one try and two retries");
+        await AssertTokenUnavailable(peers, peers.App(credential: null));
+        Assert.That(endpoint.RequestCount, Is.EqualTo(3), "the app's bounded policy: one try and two retries");
     }
 
     [Test]
     public async Task An_identity_endpoint_slower_than_its_timeout_gives_a_503_within_a_bounded_time()
     {
-        await using var azure = await ManagedIdentityApp.StartAsync(settings: ("Sql__OpenTimeout", "00:00:05"));
-        azure.Endpoint.Faults.Delay = TimeSpan.FromMinutes(2);
+        await using var peers = AppPeers.Start();
+        var endpoint = await peers.StartManagedIdentityAsync();
+        endpoint.Faults.Delay = TimeSpan.FromMinutes(2);
 
-        await AssertTokenUnavailable(azure.App, ProblemTypes.TokenUnavailable, ProblemTypes.DatabaseUnavailable);
+        await AssertTokenUnavailable(peers, peers.App(credential: null, ("Sql__OpenTimeout", "00:00:05")), ProblemTypes.TokenUnavailable, ProblemTypes.DatabaseUnavailable);
     }
 
     [Test]
     public async Task An_identity_endpoint_refusing_connections_gives_a_503_within_a_bounded_time()
     {
-        await using var azure = await ManagedIdentityApp.StartAsync();
-        await azure.Endpoint.Faults.RefuseConnectionsAsync();
+        await using var peers = AppPeers.Start();
+        var endpoint = await peers.StartManagedIdentityAsync();
+        await endpoint.Faults.RefuseConnectionsAsync();
 
-        await AssertTokenUnavailable(azure.App);
+        await AssertTokenUnavailable(peers, peers.App(credential: null));
     }
 
     [Test]
     public async Task A_still_valid_cached_token_keeps_serving_while_the_identity_endpoint_fails()
     {
-        await using var azure = await ManagedIdentityApp.StartAsync();
-        var app = azure.App;
-        Assert.That(await app.SelectOneAsync(isHttp: true), Is.EqualTo(1));
-        azure.Endpoint.Faults.FailAlways = true;
+        await using var peers = AppPeers.Start();
+        var endpoint = await peers.StartManagedIdentityAsync();
+        var app = peers.App(credential: null);
+        Assert.That((await SelectOneOverHttp(app)).Status, Is.EqualTo(200));
+        endpoint.Faults.FailAlways = true;
 
         for (var i = 0; i < 3; i++)
         {
-            using var connection = app.Services.ConnectionFactory().Create();
+            using var connection = app.Services.GetRequiredService<SqlConnectionFactory>().Create();
             SqlConnection.ClearPool(connection); // new physical logins need a token
-            Assert.That(await app.SelectOneAsync(isHttp: true), Is.EqualTo(1));
+            Assert.That((await SelectOneOverHttp(app)).Status, Is.EqualTo(200));
         }
 
-        Assert.That(app.Server.Counters.LoginsBy(azure.Identity.ObjectId), Is.EqualTo(4));
-        Assert.That(azure.Endpoint.RequestCount, Is.EqualTo(1), "the cached token served every login");
+        Assert.That(peers.Server.Counters.LoginsBy(peers.Principal.ObjectId), Is.EqualTo(4));
+        Assert.That(endpoint.RequestCount, Is.EqualTo(1), "the cached token served every login");
     }
 
     [Test]
     public async Task A_logged_out_Azure_CLI_gives_a_503_saying_the_token_is_unavailable()
     {
-        using var issuer = new TokenIssuer();
-        var developer = TestPrincipal.Create("developer@contoso.com");
-        await using var az = await AzCliStandIn.StartAsync(issuer, developer);
+        await using var peers = AppPeers.Start(principal: TestPrincipal.Create("developer@contoso.com"));
+        await using var az = await AzCliStandIn.StartAsync(peers.Issuer, peers.Principal);
         az.LoggedOut = true;
         using var path = az.PutFirstOnPath();
-        await using var app = AppOnPeer.Start(credential: (_, _) => null, principal: developer, issuer: issuer, settings: ("Sql__Credential", "AzureCli"));
+        var app = peers.App(credential: null, ("Sql__Credential", "AzureCli"));
 
-        await AssertTokenUnavailable(app);
-        Assert.That(app.Server.Counters.PhysicalLogins, Is.Zero);
+        await AssertTokenUnavailable(peers, app);
+        Assert.That(peers.Server.Counters.PhysicalLogins, Is.Zero);
     }
 
-    private static Task AssertTokenUnavailable(AppOnPeer app) => AssertTokenUnavailable(app, ProblemTypes.TokenUnavailable);
+    private static Task<HttpAnswer> SelectOneOverHttp(AppUnderTest app) =>
+        app.RunHttpAsync(async sql => TypedResults.Ok(await AppUnderTest.SelectOne(sql)));
 
-    private static async Task AssertTokenUnavailable(AppOnPeer app, params string[] acceptedTypes)
+    private static Task AssertTokenUnavailable(AppPeers peers, AppUnderTest app) => AssertTokenUnavailable(peers, app, ProblemTypes.TokenUnavailable);
+
+    private static async Task AssertTokenUnavailable(AppPeers peers, AppUnderTest app, params string[] acceptedTypes)
     {
         var clock = Stopwatch.StartNew();
-        var problem = await app.InvokeAsync(async sql => await AppOnPeer.SelectOne(sql));
+        var answer = await SelectOneOverHttp(app);
         clock.Stop();
 
-        Assert.That(problem?.Status, Is.EqualTo(503));
-        Assert.That(acceptedTypes, Does.Contain(problem!.Type));
-        Assert.That(problem.RetryAfter, Is.GreaterThan(TimeSpan.Zero));
+        Assert.That(answer.Status, Is.EqualTo(503), answer.Body);
+        Assert.That(acceptedTypes, Does.Contain(answer.Json().GetProperty("type").GetString()));
+        Assert.That(int.Parse(answer.Header("Retry-After")!, System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(0));
         Assert.That(clock.Elapsed, Is.LessThan(Bound));
-        Assert.That(app.Server.Counters.OpenSessions, Is.Zero, "nothing left open");
+        Assert.That(peers.Server.Counters.OpenSessions, Is.Zero, "nothing left open");
     }
 }

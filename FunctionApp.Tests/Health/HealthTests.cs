@@ -3,19 +3,18 @@ using Azure.Identity;
 using AzureSqlFunctions.Health;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Sql;
+using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.Tests.Support;
-using AzureSqlFunctions.Tests.Todos;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AzureSqlFunctions.Tests.Health;
 
 internal sealed class HealthTests
 {
-    private PeerHarness _peer = null!;
+    private AppPeers _peer = null!;
     private readonly List<string> _issuedTokens = [];
 
     [OneTimeSetUp]
-    public void StartPeer() => _peer = PeerHarness.Start();
+    public void StartPeer() => _peer = AppPeers.Start();
 
     [OneTimeTearDown]
     public async Task StopPeer() => await _peer.DisposeAsync();
@@ -36,9 +35,9 @@ internal sealed class HealthTests
 
         var result = await Check(app);
 
-        Assert.That(result.Status, Is.EqualTo(200), result.SerializeBody());
-        Assert.That(result.ContentType, Is.EqualTo(ApiResult.JsonContentType));
-        var body = PeerHarness.BodyOf(result);
+        Assert.That(result.Status, Is.EqualTo(200), result.Body);
+        Assert.That(result.ContentType, Is.EqualTo("application/json; charset=utf-8"));
+        var body = result.Json();
         Assert.Multiple(() =>
         {
             Assert.That(body.GetProperty("status").GetString(), Is.EqualTo("healthy"));
@@ -52,7 +51,7 @@ internal sealed class HealthTests
         Assert.That(_peer.Server.Statements.Select(s => s.Text), Is.EqualTo(new[] { HealthSql.Ping }));
         Assert.That(credential.Scopes.Select(s => s.Single()), Is.All.EqualTo("https://database.windows.net/.default"));
         Assert.That(_issuedTokens, Is.Not.Empty);
-        Assert.That(result.SerializeBody(), Does.Not.Contain(_issuedTokens[0]), "never shows a token");
+        Assert.That(result.Body, Does.Not.Contain(_issuedTokens[0]), "never shows a token");
     }
 
     [Test]
@@ -65,7 +64,7 @@ internal sealed class HealthTests
 
         Assert.That(result.Status, Is.EqualTo(503));
         Assert.That(result.Headers["Retry-After"], Is.EqualTo("10"));
-        var body = PeerHarness.BodyOf(result);
+        var body = result.Json();
         Assert.That(body.GetProperty("status").GetString(), Is.EqualTo("unhealthy"));
         Assert.That(body.GetProperty("token").GetProperty("status").GetString(), Is.EqualTo("unhealthy"));
         Assert.That(body.GetProperty("token").GetProperty("error").GetString(), Is.EqualTo("no access token"));
@@ -82,11 +81,11 @@ internal sealed class HealthTests
         var result = await Check(app);
 
         Assert.That(result.Status, Is.EqualTo(503));
-        var body = PeerHarness.BodyOf(result);
+        var body = result.Json();
         Assert.That(body.GetProperty("token").GetProperty("status").GetString(), Is.EqualTo("healthy"));
         Assert.That(body.GetProperty("sql").GetProperty("status").GetString(), Is.EqualTo("unhealthy"));
         Assert.That(body.GetProperty("sql").GetProperty("error").GetString(), Is.EqualTo("SQL error 208"));
-        Assert.That(result.SerializeBody(), Does.Not.Contain("Invalid object name"), "only the kind of failure is shown");
+        Assert.That(result.Body, Does.Not.Contain("Invalid object name"), "only the kind of failure is shown");
     }
 
     [Test]
@@ -101,7 +100,7 @@ internal sealed class HealthTests
 
         Assert.That(TimeProvider.System.GetElapsedTime(started), Is.LessThan(TimeSpan.FromSeconds(10)));
         Assert.That(result.Status, Is.EqualTo(503));
-        var sql = PeerHarness.BodyOf(result).GetProperty("sql");
+        var sql = result.Json().GetProperty("sql");
         Assert.That(sql.GetProperty("error").GetString(), Does.StartWith("timed out"));
     }
 
@@ -122,14 +121,12 @@ internal sealed class HealthTests
     [TestCase("Health__TokenResource", "not a url")]
     public void Bad_settings_name_the_setting(string setting, string value)
     {
-        var failure = Assert.Throws<AppSettingException>(() => HealthSettings.Read(SettingsBuilder.FromAppSettings((setting, value))));
+        var failure = StartupSettings.Rejects((setting, value));
 
-        Assert.That(failure!.Setting, Is.EqualTo(setting));
-        Assert.That(failure.Message, Does.Contain(setting));
+        Assert.That(failure.Message, Does.StartWith(setting + ": "));
     }
 
-    private static Task<ApiResult> Check(IServiceProvider app) =>
-        PeerHarness.RunHttpAsync(app, sql => app.GetRequiredService<HealthHandler>().CheckAsync(sql));
+    private static Task<HttpAnswer> Check(AppUnderTest app) => app.SendAsync(TestRequest.Get("/api/health"));
 
     private ScriptedCredential RecordingCredential() => ScriptedCredential.Issuing(() =>
     {

@@ -1,28 +1,27 @@
+using System.Globalization;
 using AzureSqlFunctions.Maintenance;
-using AzureSqlFunctions.Sql;
+using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.Tests.Support;
-using AzureSqlFunctions.Tests.Todos;
+using AzureSqlFunctions.TestPeers.Tds;
 using Microsoft.Data.SqlClient;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AzureSqlFunctions.Tests.Maintenance;
 
+/// <summary>The purge timer function through the real middleware, against a peer playing the soft-deleted rows.</summary>
 internal sealed class PurgeJobTests
 {
+    private const string Purge = "PurgeDeletedTodos";
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 3, 0, 0, TimeSpan.Zero);
     private readonly DeletedTodos _table = new();
-    private PeerHarness _peer = null!;
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Structure", "NUnit1032", Justification = "The harness disposes every container it made.")]
-    private IServiceProvider _app = null!;
+    private AppPeers _peer = null!;
     private FakeTimeProvider _time = null!;
 
     [OneTimeSetUp]
     public void StartPeer()
     {
-        _peer = PeerHarness.Start();
+        _peer = AppPeers.Start();
         _table.ServeOn(_peer.Server);
-        _app = _peer.App();
     }
 
     [OneTimeTearDown]
@@ -42,33 +41,34 @@ internal sealed class PurgeJobTests
     {
         _table.Add(2500, Now.AddDays(-45));
         _table.Add(3, Now.AddDays(-29)); // inside the 30-day retention: kept
-        var logger = new ListLogger<PurgeJob>();
+        var app = App();
 
-        var result = await Run(Job(logger: logger));
+        await app.InvokeTimerAsync(Purge);
 
-        Assert.That(result, Is.EqualTo(new PurgeResult(3, 2500, PurgeStopReason.ShortBatch, Now.AddDays(-30))));
+        Assert.That(Outcome(app), Is.EqualTo(new PurgeOutcome(3, 2500, nameof(PurgeStopReason.ShortBatch), Now.AddDays(-30))));
         Assert.That(_table.Count, Is.EqualTo(3));
-        var batches = _peer.Sent(PurgeSql.DeleteBatch);
+        var batches = Sent(PurgeSql.DeleteBatch);
         Assert.That(batches, Has.Count.EqualTo(3));
         Assert.Multiple(() =>
         {
-            Assert.That(batches.Select(b => PeerHarness.Parameter(b, "@Batch").Value), Is.All.EqualTo(1000));
-            Assert.That(batches.Select(b => PeerHarness.Parameter(b, "@Batch").SqlType), Is.All.EqualTo("int"));
-            Assert.That(batches.Select(b => PeerHarness.Parameter(b, "@Cutoff").Value), Is.All.EqualTo(Now.AddDays(-30)));
-            Assert.That(batches.Select(b => PeerHarness.Parameter(b, "@Cutoff").SqlType), Is.All.StartsWith("datetimeoffset"));
+            Assert.That(batches.Select(b => Parameter(b, "@Batch").Value), Is.All.EqualTo(1000));
+            Assert.That(batches.Select(b => Parameter(b, "@Batch").SqlType), Is.All.EqualTo("int"));
+            Assert.That(batches.Select(b => Parameter(b, "@Cutoff").Value), Is.All.EqualTo(Now.AddDays(-30)));
+            Assert.That(batches.Select(b => Parameter(b, "@Cutoff").SqlType), Is.All.StartsWith("datetimeoffset"));
             Assert.That(batches.Select(b => b.TransactionDescriptor), Is.All.Null, "each batch commits on its own");
         });
-        Assert.That(logger.Messages, Has.One.Contains("2500").And.Contains("3 batches").And.Contains(nameof(PurgeStopReason.ShortBatch)));
+        Assert.That(app.Logs.GetSnapshot().Select(r => r.Message), Has.One.Contains("2500").And.Contains("3 batches").And.Contains(nameof(PurgeStopReason.ShortBatch)));
     }
 
     [Test]
     public async Task A_final_empty_batch_ends_a_run_that_divides_evenly()
     {
         _table.Add(2000, Now.AddDays(-31));
+        var app = App();
 
-        var result = await Run(Job());
+        await app.InvokeTimerAsync(Purge);
 
-        Assert.That((result.Batches, result.Rows, result.StoppedBecause), Is.EqualTo((3, 2000L, PurgeStopReason.ShortBatch)));
+        Assert.That(Outcome(app), Is.EqualTo(new PurgeOutcome(3, 2000, nameof(PurgeStopReason.ShortBatch), Now.AddDays(-30))));
     }
 
     [Test]
@@ -77,13 +77,13 @@ internal sealed class PurgeJobTests
         _table.Add(1000, Now.AddDays(-60));
         // Each batch "takes" a minute of the fake clock, from inside the database.
         _table.OnBatch = () => _time.Advance(TimeSpan.FromMinutes(1));
+        var app = App(("Maintenance__PurgeBatchSize", "10"), ("Maintenance__PurgeTimeBudget", "00:04:00"));
 
-        var logger = new ListLogger<PurgeJob>();
+        await app.InvokeTimerAsync(Purge);
 
-        var result = await Run(Job(logger, ("Maintenance__PurgeBatchSize", "10"), ("Maintenance__PurgeTimeBudget", "00:04:00")));
-
-        Assert.That((result.Batches, result.Rows, result.StoppedBecause), Is.EqualTo((4, 40L, PurgeStopReason.TimeBudget)));
-        Assert.That(logger.Messages, Has.One.Contains("40 soft-deleted").And.Contains("4 batches").And.Contains(nameof(PurgeStopReason.TimeBudget)));
+        var outcome = Outcome(app);
+        Assert.That((outcome.Batches, outcome.Rows, outcome.Reason), Is.EqualTo((4, 40L, nameof(PurgeStopReason.TimeBudget))));
+        Assert.That(app.Logs.GetSnapshot().Select(r => r.Message), Has.One.Contains("40 soft-deleted").And.Contains("4 batches").And.Contains(nameof(PurgeStopReason.TimeBudget)));
         Assert.That(_table.Count, Is.EqualTo(960), "the next run carries on");
     }
 
@@ -91,25 +91,29 @@ internal sealed class PurgeJobTests
     public async Task Running_again_is_harmless()
     {
         _table.Add(5, Now.AddDays(-100));
-        var job = Job(("Maintenance__RetentionDays", "7"));
+        var app = App(("Maintenance__RetentionDays", "7"));
 
-        var first = await Run(job);
-        var second = await Run(job);
+        await app.InvokeTimerAsync(Purge);
+        var first = Outcome(app);
+        app.Logs.Clear();
+        await app.InvokeTimerAsync(Purge);
+        var second = Outcome(app);
 
         Assert.That(first.Rows, Is.EqualTo(5));
         Assert.That(first.Cutoff, Is.EqualTo(Now.AddDays(-7)));
-        Assert.That((second.Batches, second.Rows, second.StoppedBecause), Is.EqualTo((1, 0L, PurgeStopReason.ShortBatch)));
+        Assert.That((second.Batches, second.Rows, second.Reason), Is.EqualTo((1, 0L, nameof(PurgeStopReason.ShortBatch))));
     }
 
     [Test]
-    public async Task The_registered_job_uses_the_app_settings_and_clock()
+    public async Task With_the_system_clock_and_default_settings_it_purges_past_30_days()
     {
         _table.Add(2, DateTimeOffset.UtcNow.AddDays(-31));
         _table.Add(2, DateTimeOffset.UtcNow.AddDays(-1));
+        var app = _peer.App();
 
-        var result = await Run(_app.GetRequiredService<PurgeJob>());
+        await app.InvokeTimerAsync(Purge);
 
-        Assert.That(result.Rows, Is.EqualTo(2));
+        Assert.That(Outcome(app).Rows, Is.EqualTo(2));
         Assert.That(_table.Count, Is.EqualTo(2));
     }
 
@@ -118,19 +122,12 @@ internal sealed class PurgeJobTests
     {
         _table.Add(5, Now.AddDays(-100));
         _peer.Server.Faults.FailNextStatement(1205, "Transaction was deadlocked on lock resources with another process.", 13);
+        var app = App();
 
-        var failure = Assert.ThrowsAsync<SqlException>(() => Run(Job()));
+        var failure = Assert.ThrowsAsync<SqlException>(() => app.InvokeTimerAsync(Purge));
 
         Assert.That(failure!.Number, Is.EqualTo(1205));
         Assert.That(_table.Count, Is.EqualTo(5));
-    }
-
-    [Test]
-    public void Defaults_apply_when_nothing_is_set()
-    {
-        var settings = MaintenanceSettings.Read(SettingsBuilder.FromAppSettings());
-
-        Assert.That(settings, Is.EqualTo(new MaintenanceSettings { RetentionDays = 30, PurgeBatchSize = 1000, PurgeTimeBudget = TimeSpan.FromMinutes(4) }));
     }
 
     [TestCase("Maintenance__RetentionDays", "0")]
@@ -140,18 +137,34 @@ internal sealed class PurgeJobTests
     [TestCase("Maintenance__PurgeBatchSize", "1e3")]
     [TestCase("Maintenance__PurgeTimeBudget", "forever")]
     [TestCase("Maintenance__PurgeTimeBudget", "00:00:00")]
+    [TestCase("Maintenance__PurgeSchedule", " ")]
+    [TestCase("Maintenance__PurgeSchedule", "0 3 * * *")]
     public void Bad_settings_name_the_setting(string setting, string value)
     {
-        var failure = Assert.Throws<AppSettingException>(() => MaintenanceSettings.Read(SettingsBuilder.FromAppSettings((setting, value))));
+        var failure = StartupSettings.Rejects((setting, value));
 
-        Assert.That(failure!.Setting, Is.EqualTo(setting));
-        Assert.That(failure.Message, Does.Contain(setting).And.Contain(value));
+        Assert.That(failure.Message, Does.StartWith(setting + ": ").And.Contain(value));
     }
 
-    private PurgeJob Job(params (string Key, string? Value)[] settings) => Job(null, settings);
+    private AppUnderTest App(params (string Key, string? Value)[] settings) =>
+        _peer.App(_peer.IssuingCredential(), time: _time, settings: settings);
 
-    private PurgeJob Job(ListLogger<PurgeJob>? logger, params (string Key, string? Value)[] settings) =>
-        new(MaintenanceSettings.Read(SettingsBuilder.FromAppSettings(settings)), _time, logger ?? new ListLogger<PurgeJob>());
+    private List<RecordedStatement> Sent(string sql) => [.. _peer.Server.Statements.Where(s => s.Text == sql)];
 
-    private Task<PurgeResult> Run(PurgeJob job) => PeerHarness.RunTimerAsync(_app, job.RunAsync);
+    private static SqlParameterValue Parameter(RecordedStatement statement, string name) =>
+        statement.Parameters.Single(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>What the run reported in its one summary log line (structured: rows, batches, reason, cutoff).</summary>
+    private static PurgeOutcome Outcome(AppUnderTest app)
+    {
+        var record = app.Logs.GetSnapshot().Single(r => r.Id.Id == 600);
+        var state = record.StructuredState!.ToDictionary(p => p.Key, p => p.Value);
+        return new PurgeOutcome(
+            int.Parse(state["Batches"]!, CultureInfo.InvariantCulture),
+            long.Parse(state["Rows"]!, CultureInfo.InvariantCulture),
+            state["Reason"]!,
+            DateTimeOffset.Parse(state["Cutoff"]!, CultureInfo.InvariantCulture));
+    }
+
+    private sealed record PurgeOutcome(int Batches, long Rows, string Reason, DateTimeOffset Cutoff);
 }

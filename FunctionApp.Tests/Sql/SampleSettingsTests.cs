@@ -1,6 +1,9 @@
 using System.Text.Json;
 using AzureSqlFunctions.Sql;
+using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace AzureSqlFunctions.Tests.Sql;
 
@@ -10,11 +13,13 @@ public sealed class SampleSettingsTests
     private static readonly Dictionary<string, string?> Values = ReadSample();
 
     [Test]
-    public void The_sample_settings_pass_the_apps_validation()
+    public async Task The_sample_settings_pass_the_apps_validation()
     {
-        var settings = SqlSettingsReader.Read(SettingsBuilder.FromAppSettings([.. Values.Select(v => (v.Key, v.Value))]), _ => null);
+        // Exactly the sample's values, through the app's own startup check (Program.cs's).
+        await using var app = AppUnderTest.Start([.. Values.Select(v => (v.Key, v.Value))]);
+        var settings = app.Services.GetRequiredService<IOptions<SqlOptions>>().Value;
 
-        Assert.That(settings.Credential, Is.EqualTo(SqlCredentialKind.AzureCli));
+        Assert.That(settings.CredentialKind, Is.EqualTo(SqlCredentialKind.AzureCli));
         Assert.That(settings.ConnectionString, Does.Contain("Encrypt=True"));
     }
 

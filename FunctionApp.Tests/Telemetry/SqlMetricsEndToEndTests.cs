@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using AzureSqlFunctions.Telemetry;
-using AzureSqlFunctions.Tests.Support;
+using AzureSqlFunctions.Sql;
+using AzureSqlFunctions.Testing;
 using Microsoft.Data.SqlClient;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -13,7 +14,8 @@ public sealed class SqlMetricsEndToEndTests
     [Test]
     public async Task Token_open_and_invocation_metrics_count_real_traffic()
     {
-        await using var app = AppOnPeer.Start();
+        await using var peers = AppPeers.Start();
+        var app = peers.App();
         var meters = app.Services.GetRequiredService<IMeterFactory>();
         using var tokenRequests = new MetricCollector<long>(meters, SqlMetrics.MeterName, "sql.token.requests");
         using var cacheHits = new MetricCollector<long>(meters, SqlMetrics.MeterName, "sql.token.cache_hits");
@@ -24,11 +26,11 @@ public sealed class SqlMetricsEndToEndTests
         for (var i = 0; i < 3; i++)
         {
             await app.SelectOneAsync();
-            using var connection = app.Services.ConnectionFactory().Create();
+            using var connection = app.Services.GetRequiredService<SqlConnectionFactory>().Create();
             SqlConnection.ClearPool(connection); // each invocation logs in anew, asking for a token
         }
 
-        await app.InvokeAsync(_ => Task.CompletedTask);
+        await app.RunHttpAsync(_ => Task.FromResult<Microsoft.AspNetCore.Http.IResult?>(null));
 
         Assert.Multiple(() =>
         {

@@ -1,6 +1,6 @@
 using Azure.Identity;
 using AzureSqlFunctions.Telemetry;
-using AzureSqlFunctions.Tests.Support;
+using AzureSqlFunctions.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -15,7 +15,7 @@ public sealed class TelemetryWiringTests
     [Test]
     public void Without_Application_Insights_the_app_still_collects_its_meter_and_SqlClient_traces()
     {
-        using var services = new ServiceCollection().AddAppTelemetry(SettingsBuilder.FromAppSettings()).BuildServiceProvider();
+        using var services = new ServiceCollection().AddAppTelemetry(AppSettings.Configuration()).BuildServiceProvider();
 
         Assert.That(services.GetService<MeterProvider>(), Is.Not.Null);
         Assert.That(services.GetService<TracerProvider>(), Is.Not.Null);
@@ -24,7 +24,7 @@ public sealed class TelemetryWiringTests
     [Test]
     public void With_Application_Insights_and_Entra_auth_the_providers_build()
     {
-        var configuration = SettingsBuilder.FromAppSettings(
+        var configuration = AppSettings.Configuration(
             ("APPLICATIONINSIGHTS_CONNECTION_STRING", ConnectionString),
             ("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", $"ClientId={Guid.NewGuid()};Authorization=AAD"));
         using var services = new ServiceCollection().AddAppTelemetry(configuration).BuildServiceProvider();

@@ -1,27 +1,30 @@
 using System.Text;
 using System.Text.Json;
 using AzureSqlFunctions.Http;
-using AzureSqlFunctions.Todos;
-using Microsoft.Extensions.DependencyInjection;
+using AzureSqlFunctions.Testing;
+using AzureSqlFunctions.TestPeers.Tds;
 
 namespace AzureSqlFunctions.Tests.Todos;
 
-/// <summary>One peer playing <c>dbo.Todos</c> per fixture; each test starts with an empty table and no recorded statements.</summary>
+/// <summary>
+/// One TDS peer playing <c>dbo.Todos</c> per fixture and the app over it; each test starts with an empty table and no
+/// recorded statements. Requests go through the app's real middleware and functions (<see cref="AppUnderTest"/>).
+/// </summary>
 internal abstract class TodoApiFixture
 {
-    protected PeerHarness Peer { get; private set; } = null!;
+    protected AppPeers Peer { get; private set; } = null!;
 
     protected TodoTable Table { get; } = new();
 
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Structure", "NUnit1032", Justification = "The harness disposes every container it made.")]
-    protected IServiceProvider App { get; private set; } = null!;
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Structure", "NUnit1032", Justification = "The peers dispose every app they made.")]
+    protected AppUnderTest App { get; private set; } = null!;
 
     [OneTimeSetUp]
     public void StartPeer()
     {
-        Peer = PeerHarness.Start();
+        Peer = AppPeers.Start();
         Table.ServeOn(Peer.Server);
-        App = Peer.App();
+        App = Peer.App(("Sql__OpenRetries", "0"));
     }
 
     [OneTimeTearDown]
@@ -35,35 +38,62 @@ internal abstract class TodoApiFixture
         Peer.Server.ResetCounters();
     }
 
-    protected static JsonRequest Json(string json, string? contentType = "application/json") =>
-        new(contentType, new MemoryStream(Encoding.UTF8.GetBytes(json)));
+    /// <summary>A request body: the bytes of <paramref name="json"/> with the given Content-Type (null: none).</summary>
+    protected static RequestBody Json(string json, string? contentType = "application/json") =>
+        new(new MemoryStream(Encoding.UTF8.GetBytes(json)), contentType);
 
-    protected static JsonRequest Json(object body) => Json(JsonSerializer.Serialize(body));
+    protected static RequestBody Json(object body) => Json(JsonSerializer.Serialize(body));
 
-    protected Task<ApiResult> List(string? done = null, string? limit = null, string? after = null) =>
-        PeerHarness.RunHttpAsync(App, sql => TodoQueries.ListAsync(sql, new TodoListQuery(done, limit, after)));
+    protected Task<HttpAnswer> List(string? done = null, string? limit = null, string? after = null) => List(App, done, limit, after);
 
-    protected Task<ApiResult> Get(string id) => PeerHarness.RunHttpAsync(App, sql => TodoQueries.GetAsync(sql, id));
+    protected static Task<HttpAnswer> List(AppUnderTest app, string? done = null, string? limit = null, string? after = null)
+    {
+        var query = string.Join("&", new[] { ("done", done), ("limit", limit), ("after", after) }
+            .Where(p => p.Item2 is not null)
+            .Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
+        return app.SendAsync(TestRequest.Get(query.Length == 0 ? "/api/todos" : "/api/todos?" + query));
+    }
 
-    protected Task<ApiResult> Create(JsonRequest request) =>
-        PeerHarness.RunHttpAsync(App, sql => App.GetRequiredService<TodoCommands>().CreateAsync(sql, request));
+    protected Task<HttpAnswer> Get(string id) => Get(App, id);
 
-    protected Task<ApiResult> Replace(string id, string? ifMatch, JsonRequest request) =>
-        PeerHarness.RunHttpAsync(App, sql => App.GetRequiredService<TodoCommands>().ReplaceAsync(sql, id, ifMatch, request));
+    protected static Task<HttpAnswer> Get(AppUnderTest app, string id) => app.SendAsync(TestRequest.Get("/api/todos/" + Uri.EscapeDataString(id)));
 
-    protected Task<ApiResult> Delete(string id) =>
-        PeerHarness.RunHttpAsync(App, sql => App.GetRequiredService<TodoCommands>().DeleteAsync(sql, id));
+    protected Task<HttpAnswer> Create(RequestBody body) => Create(App, body);
+
+    protected static Task<HttpAnswer> Create(AppUnderTest app, RequestBody body, CancellationToken cancellation = default) =>
+        app.SendAsync(new TestRequest("POST", "/api/todos").WithBody(body.Stream, body.ContentType), cancellation);
+
+    protected Task<HttpAnswer> Replace(string id, string? ifMatch, RequestBody body) => Replace(App, id, ifMatch, body);
+
+    protected static Task<HttpAnswer> Replace(AppUnderTest app, string id, string? ifMatch, RequestBody body, CancellationToken cancellation = default)
+    {
+        var request = new TestRequest("PUT", "/api/todos/" + Uri.EscapeDataString(id));
+        request = ifMatch is null ? request : request.WithHeader("If-Match", ifMatch);
+        return app.SendAsync(request.WithBody(body.Stream, body.ContentType), cancellation);
+    }
+
+    protected Task<HttpAnswer> Delete(string id) => Delete(App, id);
+
+    protected static Task<HttpAnswer> Delete(AppUnderTest app, string id, CancellationToken cancellation = default) =>
+        app.SendAsync(TestRequest.Delete("/api/todos/" + Uri.EscapeDataString(id)), cancellation);
+
+    /// <summary>The statements the peer received whose text is exactly <paramref name="sql"/>.</summary>
+    protected IReadOnlyList<RecordedStatement> Sent(string sql) =>
+        [.. Peer.Server.Statements.Where(s => string.Equals(s.Text, sql, StringComparison.Ordinal))];
+
+    protected static SqlParameterValue Parameter(RecordedStatement statement, string name) =>
+        statement.Parameters.Single(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A rejected request must not have reached the database at all.</summary>
     protected void AssertNothingSent() =>
         Assert.That(Peer.Server.Statements, Is.Empty, "no statement may run for rejected input");
 
     /// <summary>Asserts a problem answer: status, type, content type, and (for 400s) the named fields.</summary>
-    protected static void AssertProblem(ApiResult result, int status, string type, params string[] fields)
+    protected static void AssertProblem(HttpAnswer result, int status, string type, params string[] fields)
     {
-        Assert.That(result.Status, Is.EqualTo(status), result.SerializeBody());
-        Assert.That(result.ContentType, Is.EqualTo(ProblemDetails.ContentType));
-        var body = PeerHarness.BodyOf(result);
+        Assert.That(result.Status, Is.EqualTo(status), result.Body);
+        Assert.That(result.ContentType, Is.EqualTo("application/problem+json"));
+        var body = result.Json();
         Assert.That(body.GetProperty("type").GetString(), Is.EqualTo(type));
         Assert.That(body.GetProperty("status").GetInt32(), Is.EqualTo(status));
         if (fields.Length > 0)
@@ -72,4 +102,7 @@ internal abstract class TodoApiFixture
             Assert.That(named, Is.EquivalentTo(fields));
         }
     }
+
+    /// <summary>A body to send: its bytes (as a stream the app reads) and its Content-Type.</summary>
+    protected sealed record RequestBody(Stream Stream, string? ContentType);
 }

@@ -11,12 +11,12 @@ internal sealed class TodoCreateTests : TodoApiFixture
     {
         var result = await Create(Json("""{ "title": "  Buy milk  ", "notes": "2 litres", "dueAt": "2026-12-01T09:30:00+02:00", "isDone": true }"""));
 
-        Assert.That(result.Status, Is.EqualTo(201), result.SerializeBody());
+        Assert.That(result.Status, Is.EqualTo(201), result.Body);
         var stored = Table.Find(1)!;
         Assert.That(stored.Title, Is.EqualTo("Buy milk"));
         Assert.That(result.Headers["Location"], Is.EqualTo("/api/todos/1"));
         Assert.That(result.Headers["ETag"], Is.EqualTo("\"" + Convert.ToBase64String(stored.RowVersion) + "\""));
-        var body = PeerHarness.BodyOf(result);
+        var body = result.Json();
         Assert.Multiple(() =>
         {
             Assert.That(body.GetProperty("id").GetInt64(), Is.EqualTo(1));
@@ -34,18 +34,18 @@ internal sealed class TodoCreateTests : TodoApiFixture
     {
         await Create(Json("""{ "title": "Typed", "dueAt": "2026-12-01T08:30:00Z" }"""));
 
-        var insert = Peer.Sent(TodoSql.Insert).Single();
+        var insert = Sent(TodoSql.Insert).Single();
         Assert.Multiple(() =>
         {
             Assert.That(Peer.Server.Statements, Has.Count.EqualTo(1));
             Assert.That(insert.Kind, Is.EqualTo(AzureSqlFunctions.TestPeers.Tds.TdsRequestKind.Rpc), "parameterised, never concatenated");
-            Assert.That(PeerHarness.Parameter(insert, "@Title").SqlType, Is.EqualTo("nvarchar(200)"));
-            Assert.That(PeerHarness.Parameter(insert, "@Notes").SqlType, Is.EqualTo("nvarchar(max)"));
-            Assert.That(PeerHarness.Parameter(insert, "@Notes").Value, Is.Null);
-            Assert.That(PeerHarness.Parameter(insert, "@DueAt").SqlType, Does.StartWith("datetimeoffset"));
-            Assert.That(PeerHarness.Parameter(insert, "@DueAt").Value, Is.EqualTo(new DateTimeOffset(2026, 12, 1, 8, 30, 0, TimeSpan.Zero)));
-            Assert.That(PeerHarness.Parameter(insert, "@IsDone").SqlType, Is.EqualTo("bit"));
-            Assert.That(PeerHarness.Parameter(insert, "@IsDone").Value, Is.False, "isDone defaults to false");
+            Assert.That(Parameter(insert, "@Title").SqlType, Is.EqualTo("nvarchar(200)"));
+            Assert.That(Parameter(insert, "@Notes").SqlType, Is.EqualTo("nvarchar(max)"));
+            Assert.That(Parameter(insert, "@Notes").Value, Is.Null);
+            Assert.That(Parameter(insert, "@DueAt").SqlType, Does.StartWith("datetimeoffset"));
+            Assert.That(Parameter(insert, "@DueAt").Value, Is.EqualTo(new DateTimeOffset(2026, 12, 1, 8, 30, 0, TimeSpan.Zero)));
+            Assert.That(Parameter(insert, "@IsDone").SqlType, Is.EqualTo("bit"));
+            Assert.That(Parameter(insert, "@IsDone").Value, Is.False, "isDone defaults to false");
         });
     }
 
@@ -57,13 +57,13 @@ internal sealed class TodoCreateTests : TodoApiFixture
         var result = await Create(Json(new { title = Hostile, notes = HostileNotes }));
 
         Assert.That(result.Status, Is.EqualTo(201));
-        var insert = Peer.Sent(TodoSql.Insert).Single();
+        var insert = Sent(TodoSql.Insert).Single();
         Assert.Multiple(() =>
         {
             Assert.That(insert.Text, Is.EqualTo(TodoSql.Insert), "the statement text is the constant, untouched");
-            Assert.That(PeerHarness.Parameter(insert, "@Title").Value, Is.EqualTo(Hostile));
-            Assert.That(PeerHarness.Parameter(insert, "@Notes").Value, Is.EqualTo(HostileNotes));
-            Assert.That(PeerHarness.BodyOf(result).GetProperty("title").GetString(), Is.EqualTo(Hostile));
+            Assert.That(Parameter(insert, "@Title").Value, Is.EqualTo(Hostile));
+            Assert.That(Parameter(insert, "@Notes").Value, Is.EqualTo(HostileNotes));
+            Assert.That(result.Json().GetProperty("title").GetString(), Is.EqualTo(Hostile));
         });
     }
 
@@ -74,13 +74,13 @@ internal sealed class TodoCreateTests : TodoApiFixture
         const string Notes = "עברית\u200F and 𝄞 and \u0000";
         var result = await Create(Json(new { title = Title, notes = Notes }));
 
-        Assert.That(result.Status, Is.EqualTo(201), result.SerializeBody());
-        var insert = Peer.Sent(TodoSql.Insert).Single();
-        var body = PeerHarness.BodyOf(result);
+        Assert.That(result.Status, Is.EqualTo(201), result.Body);
+        var insert = Sent(TodoSql.Insert).Single();
+        var body = result.Json();
         Assert.Multiple(() =>
         {
-            Assert.That(PeerHarness.Parameter(insert, "@Title").Value, Is.EqualTo(Title));
-            Assert.That(PeerHarness.Parameter(insert, "@Notes").Value, Is.EqualTo(Notes));
+            Assert.That(Parameter(insert, "@Title").Value, Is.EqualTo(Title));
+            Assert.That(Parameter(insert, "@Notes").Value, Is.EqualTo(Notes));
             Assert.That(body.GetProperty("title").GetString(), Is.EqualTo(Title), "read back from the database's row");
             Assert.That(body.GetProperty("notes").GetString(), Is.EqualTo(Notes));
         });
@@ -92,9 +92,9 @@ internal sealed class TodoCreateTests : TodoApiFixture
         var title = "  " + new string('t', 200) + "  ";
         var result = await Create(Json(new { title, notes = new string('n', 10_000) }));
 
-        Assert.That(result.Status, Is.EqualTo(201), result.SerializeBody());
+        Assert.That(result.Status, Is.EqualTo(201), result.Body);
         Assert.That(Table.Find(1)!.Title, Has.Length.EqualTo(200));
-        Assert.That(PeerHarness.BodyOf(result).GetProperty("notes").GetString(), Has.Length.EqualTo(10_000), "20 KB read back across packets");
+        Assert.That(result.Json().GetProperty("notes").GetString(), Has.Length.EqualTo(10_000), "20 KB read back across packets");
     }
 
     [TestCase("""{ "title": "a", "priority": 1 }""", "priority", TestName = "Unknown field")]
@@ -136,7 +136,7 @@ internal sealed class TodoCreateTests : TodoApiFixture
         var result = await Create(Json(json));
 
         AssertProblem(result, 400, ProblemTypes.MalformedJson);
-        var detail = PeerHarness.BodyOf(result).GetProperty("detail").GetString();
+        var detail = result.Json().GetProperty("detail").GetString();
         Assert.That(detail, Does.Not.Contain("title"), "the body is not echoed");
         if (json.Length > 0)
         {
@@ -149,13 +149,13 @@ internal sealed class TodoCreateTests : TodoApiFixture
     [Test]
     public async Task Invalid_utf8_or_a_lone_surrogate_is_400_not_a_crash()
     {
-        var invalidUtf8 = new JsonRequest("application/json", new MemoryStream([.. "{ \"title\": \""u8, 0xC3, 0x28, .. "\" }"u8]));
+        var invalidUtf8 = new RequestBody(new MemoryStream([.. "{ \"title\": \""u8, 0xC3, 0x28, .. "\" }"u8]), "application/json");
 
         var badBytes = await Create(invalidUtf8);
         var loneSurrogate = await Create(Json("""{ "title": "\uD800" }"""));
 
-        Assert.That(badBytes.Status, Is.EqualTo(400), badBytes.SerializeBody());
-        Assert.That(loneSurrogate.Status, Is.EqualTo(400), loneSurrogate.SerializeBody());
+        Assert.That(badBytes.Status, Is.EqualTo(400), badBytes.Body);
+        Assert.That(loneSurrogate.Status, Is.EqualTo(400), loneSurrogate.Body);
         AssertNothingSent();
     }
 
@@ -178,14 +178,14 @@ internal sealed class TodoCreateTests : TodoApiFixture
     {
         var result = await Create(Json("""{ "title": "a" }""", contentType));
 
-        Assert.That(result.Status, Is.EqualTo(201), result.SerializeBody());
+        Assert.That(result.Status, Is.EqualTo(201), result.Body);
     }
 
     [Test]
     public async Task A_body_over_64_KB_is_413_and_is_not_read_past_the_limit()
     {
         var body = new CountingEndlessStream(Encoding.UTF8.GetBytes("{ \"title\": \"a\", \"notes\": \""), (byte)'x');
-        var result = await Create(new JsonRequest("application/json", body));
+        var result = await Create(new RequestBody(body, "application/json"));
 
         AssertProblem(result, 413, ProblemTypes.PayloadTooLarge);
         Assert.That(body.BytesRead, Is.EqualTo(JsonBodyReader.MaxBytes + 1), "reads one byte past the limit, no more");
@@ -201,7 +201,7 @@ internal sealed class TodoCreateTests : TodoApiFixture
 
         var result = await Create(Json(json));
 
-        Assert.That(result.Status, Is.EqualTo(201), result.SerializeBody());
+        Assert.That(result.Status, Is.EqualTo(201), result.Body);
     }
 
     [Test]

@@ -1,68 +1,76 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
 namespace AzureSqlFunctions.Http;
 
-/// <summary>The 4xx problems the API answers with; each says what to change, never echoes the raw request.</summary>
+/// <summary>
+/// The problem answers (RFC 9457, <c>application/problem+json</c>) the API gives; each says what to change and never
+/// echoes the raw request. Built on ASP.NET Core's <see cref="ProblemDetails"/> and <see cref="TypedResults"/>.
+/// </summary>
 internal static class ApiProblems
 {
+    /// <summary>The extension member carrying the Functions invocation id, so a report can be found in the logs.</summary>
+    public const string InvocationIdMember = "invocationId";
+
     /// <summary>400 with one or more messages per field (or query parameter, or header).</summary>
-    public static ProblemDetails Validation(IReadOnlyDictionary<string, string[]> errors) => new()
+    public static ProblemHttpResult Validation(IDictionary<string, string[]> errors) => TypedResults.Problem(new HttpValidationProblemDetails(errors)
     {
         Type = ProblemTypes.Validation,
         Title = "The request is not valid.",
-        Status = 400,
+        Status = StatusCodes.Status400BadRequest,
         Detail = string.Join(" ", errors.SelectMany(e => e.Value.Select(message => $"{e.Key}: {message}"))),
-        Errors = errors,
-    };
+    });
 
-    public static ProblemDetails Validation(string field, string message) =>
-        Validation(new Dictionary<string, string[]> { [field] = [message] });
+    public static ProblemHttpResult Validation(string field, string message) =>
+        Validation(new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] });
 
-    public static ProblemDetails MalformedJson(string detail) => new()
-    {
-        Type = ProblemTypes.MalformedJson,
-        Title = "The request body is not valid JSON.",
-        Status = 400,
-        Detail = detail,
-    };
+    public static ProblemHttpResult MalformedJson(string detail) =>
+        Problem(ProblemTypes.MalformedJson, "The request body is not valid JSON.", StatusCodes.Status400BadRequest, detail);
 
-    public static ProblemDetails PayloadTooLarge(int maxBytes) => new()
-    {
-        Type = ProblemTypes.PayloadTooLarge,
-        Title = "The request body is too large.",
-        Status = 413,
-        Detail = $"The body must be at most {maxBytes} bytes.",
-    };
+    public static ProblemHttpResult PayloadTooLarge(int maxBytes) =>
+        Problem(ProblemTypes.PayloadTooLarge, "The request body is too large.", StatusCodes.Status413PayloadTooLarge, $"The body must be at most {maxBytes} bytes.");
 
-    public static ProblemDetails UnsupportedMediaType(string? contentType) => new()
-    {
-        Type = ProblemTypes.UnsupportedMediaType,
-        Title = "The request body must be JSON.",
-        Status = 415,
-        Detail = contentType is null
+    public static ProblemHttpResult UnsupportedMediaType(string? contentType) => Problem(
+        ProblemTypes.UnsupportedMediaType,
+        "The request body must be JSON.",
+        StatusCodes.Status415UnsupportedMediaType,
+        contentType is null
             ? "The request has no Content-Type; send Content-Type: application/json."
-            : "The Content-Type is not JSON; send Content-Type: application/json (UTF-8).",
-    };
+            : "The Content-Type is not JSON; send Content-Type: application/json (UTF-8).");
 
-    public static ProblemDetails NotFound(string what) => new()
-    {
-        Type = ProblemTypes.NotFound,
-        Title = "Not found.",
-        Status = 404,
-        Detail = $"{what} does not exist or was deleted.",
-    };
+    public static ProblemHttpResult NotFound(string what) =>
+        Problem(ProblemTypes.NotFound, "Not found.", StatusCodes.Status404NotFound, $"{what} does not exist or was deleted.");
 
-    public static ProblemDetails PreconditionRequired() => new()
-    {
-        Type = ProblemTypes.PreconditionRequired,
-        Title = "If-Match is required.",
-        Status = 428,
-        Detail = "Send the ETag you last read in an If-Match header, so a concurrent change is not overwritten.",
-    };
+    public static ProblemHttpResult PreconditionRequired() => Problem(
+        ProblemTypes.PreconditionRequired,
+        "If-Match is required.",
+        StatusCodes.Status428PreconditionRequired,
+        "Send the ETag you last read in an If-Match header, so a concurrent change is not overwritten.");
 
-    public static ProblemDetails PreconditionFailed() => new()
+    public static ProblemHttpResult PreconditionFailed() => Problem(
+        ProblemTypes.PreconditionFailed,
+        "The resource has changed.",
+        StatusCodes.Status412PreconditionFailed,
+        "The If-Match ETag is not the current one: read the resource again and reapply the change.");
+
+    /// <summary>An HTTP invocation failed in a way nobody planned for: no detail of the failure, only where to find it.</summary>
+    public static ProblemHttpResult Unexpected(string invocationId) => Problem(
+        ProblemTypes.InternalError,
+        "The request failed.",
+        StatusCodes.Status500InternalServerError,
+        "The app failed unexpectedly; the failure is logged under the invocation id. Whether anything was saved is unknown: read before you retry a write.",
+        invocationId);
+
+    /// <summary>A problem document; <paramref name="invocationId"/>, when given, becomes the <c>invocationId</c> member.</summary>
+    public static ProblemHttpResult Problem(string type, string title, int status, string detail, string? invocationId = null)
     {
-        Type = ProblemTypes.PreconditionFailed,
-        Title = "The resource has changed.",
-        Status = 412,
-        Detail = "The If-Match ETag is not the current one: read the resource again and reapply the change.",
-    };
+        var problem = new ProblemDetails { Type = type, Title = title, Status = status, Detail = detail };
+        if (invocationId is not null)
+        {
+            problem.Extensions[InvocationIdMember] = invocationId;
+        }
+
+        return TypedResults.Problem(problem);
+    }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Net.Http.Headers;
+
 namespace AzureSqlFunctions.Http;
 
 /// <summary>Strong ETags made from a row's <c>rowversion</c>: the 8 bytes in base64, quoted.</summary>
@@ -8,24 +10,25 @@ internal static class EntityTag
     public static string FromRowVersion(byte[] rowVersion)
     {
         ArgumentNullException.ThrowIfNull(rowVersion);
-        return "\"" + Convert.ToBase64String(rowVersion) + "\"";
+        return new EntityTagHeaderValue("\"" + Convert.ToBase64String(rowVersion) + "\"").ToString();
     }
 
     /// <summary>
-    /// Reads one strong ETag this API issued. Weak tags (<c>W/</c>), <c>*</c>, lists and anything that is not a quoted
-    /// base64 rowversion are not accepted: a conditional update needs the exact version the client read.
+    /// Reads one strong ETag this API issued, parsed by ASP.NET Core's <see cref="EntityTagHeaderValue"/>. Weak tags
+    /// (<c>W/</c>), <c>*</c>, lists and anything that is not a quoted base64 rowversion are not accepted: a conditional
+    /// update needs the exact version the client read.
     /// </summary>
     public static bool TryParseRowVersion(string? header, out byte[] rowVersion)
     {
         rowVersion = [];
-        var text = header?.Trim();
-        if (text is null || text.Length < 2 || text[0] != '"' || text[^1] != '"')
+        if (!EntityTagHeaderValue.TryParse(header?.Trim(), out var tag) || tag.IsWeak || tag.Equals(EntityTagHeaderValue.Any))
         {
             return false;
         }
 
+        var quoted = tag.Tag; // with its quotes
         var buffer = new byte[RowVersionLength + 1];
-        if (!Convert.TryFromBase64String(text[1..^1], buffer, out var written) || written != RowVersionLength)
+        if (quoted.Length < 2 || !Convert.TryFromBase64String(quoted.Subsegment(1, quoted.Length - 2).ToString(), buffer, out var written) || written != RowVersionLength)
         {
             return false;
         }

@@ -1,6 +1,7 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace AzureSqlFunctions.Http;
 
@@ -8,18 +9,25 @@ namespace AzureSqlFunctions.Http;
 /// Reads a JSON request body into <typeparamref name="T"/> with hard limits: the media type must be JSON (415), at
 /// most <see cref="MaxBytes"/> are read and never more than one byte beyond (413), and the JSON must be one object
 /// whose fields are all known and of the right type (400 naming the field). Problems never echo the body.
+/// The worker holds at most <see cref="MaxBytes"/> + 1 bytes of a body, whatever the client sends.
 /// </summary>
 internal static class JsonBodyReader
 {
     public const int MaxBytes = 64 * 1024;
 
-    public static async Task<JsonBodyResult<T>> ReadAsync<T>(JsonRequest request, CancellationToken cancellationToken)
+    public static async Task<Checked<T>> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!IsJson(request.ContentType))
+        var contentType = request.Headers.ContentType.Count == 0 ? null : request.Headers.ContentType.ToString();
+        if (!IsJson(contentType))
         {
-            return Fail<T>(ApiProblems.UnsupportedMediaType(request.ContentType));
+            return Fail<T>(ApiProblems.UnsupportedMediaType(contentType));
+        }
+
+        if (request.ContentLength > MaxBytes)
+        {
+            return Fail<T>(ApiProblems.PayloadTooLarge(MaxBytes)); // declared too large: not one byte is read
         }
 
         var buffer = new byte[MaxBytes + 1];
@@ -51,7 +59,7 @@ internal static class JsonBodyReader
         }
     }
 
-    private static JsonBodyResult<T> Deserialize<T>(JsonElement root)
+    private static Checked<T> Deserialize<T>(JsonElement root)
         where T : class
     {
         if (root.ValueKind != JsonValueKind.Object)
@@ -67,7 +75,9 @@ internal static class JsonBodyReader
 
         try
         {
-            return new JsonBodyResult<T>(root.Deserialize(typeInfo), null);
+            return root.Deserialize(typeInfo) is { } value
+                ? Checked<T>.Valid(value)
+                : Fail<T>(ApiProblems.Validation("$", "The body must be a JSON object."));
         }
         catch (JsonException ex)
         {
@@ -99,15 +109,15 @@ internal static class JsonBodyReader
 
     private static bool IsJson(string? contentType)
     {
-        if (!MediaTypeHeaderValue.TryParse(contentType, out var media) || media.MediaType is not { } type)
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media))
         {
             return false;
         }
 
-        var json = type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+        // application/json or application/*+json, as ASP.NET Core's own JSON content-type check accepts.
+        var json = media.MatchesMediaType("application/json") || (media.Type.Equals("application", StringComparison.OrdinalIgnoreCase) && media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
         // JSON is UTF-8 (RFC 8259); another declared charset would be decoded wrongly.
-        return json && (media.CharSet is null || media.CharSet.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+        return json && (!media.Charset.HasValue || HeaderUtilities.RemoveQuotes(media.Charset).Equals("utf-8", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>Reads until the buffer is full or the stream ends: at most MaxBytes + 1, enough to tell "too large".</summary>
@@ -139,6 +149,6 @@ internal static class JsonBodyReader
         _ => "a value of the documented type",
     };
 
-    private static JsonBodyResult<T> Fail<T>(ProblemDetails problem)
-        where T : class => new(null, problem);
+    private static Checked<T> Fail<T>(IResult problem)
+        where T : class => Checked<T>.Invalid(problem);
 }

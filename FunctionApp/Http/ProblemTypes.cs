@@ -17,4 +17,5 @@ internal static class ProblemTypes
     public const string NotFound = Prefix + "not-found";
     public const string PreconditionFailed = Prefix + "precondition-failed";
     public const string PreconditionRequired = Prefix + "precondition-required";
+    public const string InternalError = Prefix + "internal-error";
 }

@@ -1,12 +1,15 @@
+using System.Globalization;
 using AzureSqlFunctions.Sql;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AzureSqlFunctions.Http;
 
-/// <summary>The 503 answers for SQL and token failures an HTTP caller can do nothing about but retry later.</summary>
+/// <summary>The 503 answers for SQL and token failures an HTTP caller can do nothing about but retry later, with Retry-After.</summary>
 internal static class SqlFailureProblems
 {
-    /// <summary>The problem for <paramref name="kind"/>, or null when the failure is not one to answer with 503.</summary>
-    public static ProblemDetails? For(SqlFailureKind kind, string? invocationId) => kind switch
+    /// <summary>The answer for <paramref name="kind"/>, or null when the failure is not one to answer with 503.</summary>
+    public static HeaderedResult? For(SqlFailureKind kind, string invocationId) => kind switch
     {
         SqlFailureKind.Transient => Unavailable(ProblemTypes.DatabaseUnavailable, "The database is temporarily unavailable.", "Azure SQL answered with a transient error or did not answer in time.", TimeSpan.FromSeconds(5), invocationId),
         SqlFailureKind.TokenUnavailable => Unavailable(ProblemTypes.TokenUnavailable, "No access token for the database.", "The app could not get an Entra ID access token for Azure SQL.", TimeSpan.FromSeconds(10), invocationId),
@@ -16,16 +19,18 @@ internal static class SqlFailureProblems
     };
 
     /// <summary>The invocation was cancelled (host shutting down or timing out) before it finished; nothing was committed.</summary>
-    public static ProblemDetails Cancelled(string? invocationId) => Unavailable(
+    public static HeaderedResult Cancelled(string invocationId) => Unavailable(
         ProblemTypes.RequestCancelled, "The request was cancelled.", "The request was cancelled before it finished; nothing was saved.", TimeSpan.FromSeconds(1), invocationId);
 
-    private static ProblemDetails Unavailable(string type, string title, string detail, TimeSpan retryAfter, string? invocationId) => new()
-    {
-        Type = type,
-        Title = title,
-        Status = 503,
-        Detail = detail,
-        InvocationId = invocationId,
-        RetryAfter = retryAfter,
-    };
+    private static HeaderedResult Unavailable(string type, string title, string detail, TimeSpan retryAfter, string invocationId) => new(
+        ApiProblems.Problem(type, title, StatusCodes.Status503ServiceUnavailable, detail, invocationId),
+        new KeyValuePair<string, string>("Retry-After", RetryAfterSeconds(retryAfter)));
+
+    /// <summary>The problem type of an answer made here, for logs.</summary>
+    public static string? TypeOf(HeaderedResult answer) =>
+        (answer ?? throw new ArgumentNullException(nameof(answer))).Inner is ProblemHttpResult problem ? problem.ProblemDetails.Type : null;
+
+    /// <summary>Whole seconds, rounded up, as the Retry-After header wants them.</summary>
+    public static string RetryAfterSeconds(TimeSpan delay) =>
+        ((int)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 }

@@ -3,7 +3,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace AzureSqlFunctions.Middleware;
 
-/// <summary>How a function reaches its invocation's connection, put there by <see cref="SqlConnectionMiddleware"/>.</summary>
+/// <summary>How a function reaches its invocation's connection, put there by <see cref="UnitOfWorkMiddleware"/>.</summary>
 internal static class FunctionContextSqlExtensions
 {
     /// <summary>The one key under which the invocation connection sits in <see cref="FunctionContext.Items"/>.</summary>
@@ -15,6 +15,6 @@ internal static class FunctionContextSqlExtensions
         return context.Items.TryGetValue(ItemKey, out var value) && value is InvocationConnection connection
             ? connection
             : throw new InvalidOperationException(
-                $"Function '{context.FunctionDefinition.Name}' has no invocation connection: only HTTP- and timer-triggered functions get one from {nameof(SqlConnectionMiddleware)}.");
+                $"Function '{context.FunctionDefinition.Name}' has no invocation connection: only HTTP- and timer-triggered functions get one from {nameof(UnitOfWorkMiddleware)}.");
     }
 }

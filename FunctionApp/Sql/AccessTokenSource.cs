@@ -13,7 +13,7 @@ namespace AzureSqlFunctions.Sql;
 /// if the refresh fails, the old token is served until it expires. Only with no valid token do callers wait,
 /// and only then does a credential failure reach them, as <see cref="AccessTokenUnavailableException"/>.
 /// </summary>
-internal sealed partial class AccessTokenSource
+public sealed partial class AccessTokenSource
 {
     /// <summary>Refresh this long before expiry when the credential gives no RefreshOn (capped at half the lifetime).</summary>
     internal static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);

@@ -1,6 +1,7 @@
 using Microsoft.Data.SqlClient;
 using AzureSqlFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AzureSqlFunctions.Sql;
 
@@ -8,26 +9,32 @@ namespace AzureSqlFunctions.Sql;
 /// Makes token-authenticated connections from the validated settings: the static
 /// <see cref="SqlAccessTokenCallback"/> (never the <c>AccessToken</c> property, which would make a pool per token)
 /// and SqlClient's configurable retry provider for Azure SQL's transient errors on open, bounded in total by
-/// <see cref="SqlSettings.OpenTimeout"/>.
+/// <see cref="SqlOptions.OpenTimeout"/>.
 /// </summary>
 internal sealed partial class SqlConnectionFactory
 {
-    private readonly SqlSettings _settings;
+    private readonly SqlOptions _settings;
+    private readonly string _connectionString;
+    private readonly string _target;
     private readonly AccessTokenSource _tokenSource;
     private readonly SqlRetryLogicBaseProvider _openRetry;
     private readonly SqlMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public SqlConnectionFactory(SqlSettings settings, AccessTokenSource tokenSource, SqlMetrics metrics, TimeProvider time, ILogger<SqlConnectionFactory> logger)
+    public SqlConnectionFactory(IOptions<SqlOptions> options, AccessTokenSource tokenSource, SqlMetrics metrics, TimeProvider time, ILogger<SqlConnectionFactory> logger)
     {
-        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Value;
+        _settings = settings;
         _tokenSource = tokenSource ?? throw new ArgumentNullException(nameof(tokenSource));
         _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
 
         var builder = new SqlConnectionStringBuilder(settings.ConnectionString);
+        _connectionString = builder.ConnectionString;
+        _target = settings.Target;
         var replaced = SqlAccessTokenCallback.Register(builder.DataSource, builder.InitialCatalog, tokenSource);
         if (replaced is not null)
         {
@@ -47,16 +54,16 @@ internal sealed partial class SqlConnectionFactory
         _openRetry.Retrying += OnRetrying;
     }
 
-    public string Target => _settings.Target;
+    public string Target => _target;
 
     /// <summary>A closed connection wired for token auth and open retries.</summary>
-    public SqlConnection Create() => new(_settings.ConnectionString)
+    public SqlConnection Create() => new(_connectionString)
     {
         AccessTokenCallback = SqlAccessTokenCallback.Instance,
         RetryLogicProvider = _openRetry,
     };
 
-    /// <summary>Opens a connection, retrying transient errors, within <see cref="SqlSettings.OpenTimeout"/>.</summary>
+    /// <summary>Opens a connection, retrying transient errors, within <see cref="SqlOptions.OpenTimeout"/>.</summary>
     public async Task<SqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = Create();
@@ -73,13 +80,13 @@ internal sealed partial class SqlConnectionFactory
         catch (Exception ex) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new TimeoutException($"Opening a connection to {_settings.Target} did not finish within {_settings.OpenTimeout} (retries included).", ex);
+            throw new TimeoutException($"Opening a connection to {_target} did not finish within {_settings.OpenTimeout} (retries included).", ex);
         }
         catch (SqlException ex) when (ex.Number == 0 && _tokenSource.FailedRequests != tokenFailuresBefore)
         {
             // SqlClient swallowed the callback's exception ("Failed to authenticate the user…"); say what failed.
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new AccessTokenUnavailableException($"Opening a connection to {_settings.Target} failed: {_tokenSource.CredentialName} gave no access token.", ex);
+            throw new AccessTokenUnavailableException($"Opening a connection to {_target} failed: {_tokenSource.CredentialName} gave no access token.", ex);
         }
         catch
         {
@@ -92,7 +99,7 @@ internal sealed partial class SqlConnectionFactory
     {
         _metrics.OpenRetried();
         var last = e.Exceptions.Count > 0 ? e.Exceptions[^1] : null;
-        LogRetrying(_logger, _settings.Target, e.RetryCount, e.Delay.TotalMilliseconds, (last as SqlException)?.Number ?? 0);
+        LogRetrying(_logger, _target, e.RetryCount, e.Delay.TotalMilliseconds, (last as SqlException)?.Number ?? 0);
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Opening a connection to {Target} failed transiently (error {Number}); retry {RetryCount} in {DelayMs:F0} ms")]

@@ -1,7 +1,7 @@
 namespace AzureSqlFunctions.Sql;
 
 /// <summary>Which Azure.Identity credential supplies the app's Entra tokens for Azure SQL (setting <c>Sql__Credential</c>).</summary>
-internal enum SqlCredentialKind
+public enum SqlCredentialKind
 {
     /// <summary><c>ManagedIdentityCredential</c>: system-assigned, or user-assigned with <c>Sql__ManagedIdentityClientId</c>.</summary>
     ManagedIdentity,

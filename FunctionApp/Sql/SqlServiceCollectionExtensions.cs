@@ -3,28 +3,35 @@ using AzureSqlFunctions.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AzureSqlFunctions.Sql;
 
-/// <summary>Registers the SQL path (settings → credential → token source → connection factory); Worker-free.</summary>
+/// <summary>Registers the SQL path: options → credential → token source → connection factory.</summary>
 internal static class SqlServiceCollectionExtensions
 {
-    /// <summary>
-    /// Reads and validates the <c>Sql</c> section now, so a bad setting stops the app at startup with its name.
-    /// </summary>
-    public static IServiceCollection AddAzureSql(this IServiceCollection services, IConfiguration configuration, TokenCredential? credential = null)
+    public static IServiceCollection AddAzureSql(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var settings = SqlSettingsReader.Read(configuration);
-        services.AddSingleton(settings);
+        services.AddOptions<SqlOptions>()
+            .BindConfiguration(SqlOptions.SectionName)
+            .PostConfigure<IConfiguration>(static (options, configuration) =>
+                // Documented default: managed identity on Azure, the developer's az login elsewhere.
+                options.Credential ??= string.IsNullOrEmpty(configuration[SqlOptions.RunningInAzureVariable])
+                    ? SqlCredentialKind.AzureCli
+                    : SqlCredentialKind.ManagedIdentity)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SqlOptions>, SqlOptionsValidator>();
+
         services.TryAddSingleton(TimeProvider.System);
-        services.AddLogging();
         services.AddMetrics();
         services.TryAddSingleton(sp => new SqlMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
-        services.TryAddSingleton<TokenCredential>(sp => credential ?? TokenCredentialFactory.Create(settings, sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        // A credential registered before this (tests) wins; otherwise the one Sql__Credential names.
+        services.TryAddSingleton<TokenCredential>(sp => TokenCredentialFactory.Create(
+            sp.GetRequiredService<IOptions<SqlOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton<AccessTokenSource>();
         services.TryAddSingleton<SqlConnectionFactory>();
-        services.TryAddSingleton<InvocationPipeline>();
         return services;
     }
 }

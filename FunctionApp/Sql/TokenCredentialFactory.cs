@@ -8,11 +8,11 @@ namespace AzureSqlFunctions.Sql;
 /// <summary>Builds the one Azure.Identity credential the settings ask for, and says which at startup.</summary>
 internal static partial class TokenCredentialFactory
 {
-    public static TokenCredential Create(SqlSettings settings, ILoggerFactory loggerFactory)
+    public static TokenCredential Create(SqlOptions settings, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        TokenCredential credential = settings.Credential switch
+        TokenCredential credential = settings.CredentialKind switch
         {
             SqlCredentialKind.ManagedIdentity => new ManagedIdentityCredential(ManagedIdentityOptions(settings.ManagedIdentityClientId)),
             SqlCredentialKind.AzureCli => new AzureCliCredential(),
@@ -26,7 +26,7 @@ internal static partial class TokenCredentialFactory
             {
                 ManagedIdentityClientId = settings.ManagedIdentityClientId,
             }),
-            _ => throw new AppSettingException("Sql__Credential", $"'{settings.Credential}' is not supported."),
+            _ => throw new AppSettingException("Sql__Credential", $"'{settings.CredentialKind}' is not supported."),
         };
 
         var identity = settings.ManagedIdentityClientId is null ? "system-assigned or none" : "user-assigned " + settings.ManagedIdentityClientId;

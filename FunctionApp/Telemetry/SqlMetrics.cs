@@ -6,7 +6,7 @@ namespace AzureSqlFunctions.Telemetry;
 /// The app's SQL and token metrics (meter <c>AzureSqlFunctions.Sql</c>), exported by OpenTelemetry when it is
 /// configured. Counters with no tags on hot paths, so recording allocates nothing.
 /// </summary>
-internal sealed class SqlMetrics : IDisposable
+public sealed class SqlMetrics : IDisposable
 {
     public const string MeterName = "AzureSqlFunctions.Sql";
 

@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,7 @@ using OpenTelemetry.Trace;
 namespace AzureSqlFunctions.Telemetry;
 
 /// <summary>
-/// OpenTelemetry for the app: the SQL/token meter, SqlClient's command traces, and — when
+/// OpenTelemetry for the app: the Functions worker's defaults, the SQL/token meter, SqlClient's command traces, and — when
 /// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set — the Azure Monitor exporter, authenticating with the app's
 /// managed identity (Application Insights runs with local auth disabled).
 /// </summary>
@@ -29,7 +30,7 @@ internal static class TelemetryServiceCollectionExtensions
         var exportToAzureMonitor = !string.IsNullOrWhiteSpace(connectionString);
         var credential = exportToAzureMonitor ? ExporterCredential(configuration[AuthenticationSetting]) : null;
 
-        services.AddOpenTelemetry()
+        var openTelemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName))
             .WithMetrics(metrics =>
             {
@@ -47,6 +48,10 @@ internal static class TelemetryServiceCollectionExtensions
                     tracing.AddAzureMonitorTraceExporter(o => Configure(o, connectionString!, credential));
                 }
             });
+
+        // The worker's own traces and resource, and the capability that tells the host to stop emitting a second copy
+        // of the worker's telemetry (host.json sets "telemetryMode": "OpenTelemetry").
+        openTelemetry.UseFunctionsWorkerDefaults();
 
         if (exportToAzureMonitor)
         {

@@ -1,3 +1,4 @@
+using AzureSqlFunctions.Testing;
 using Azure.Core;
 using Azure.Identity;
 using AzureSqlFunctions.TestPeers.Identity;

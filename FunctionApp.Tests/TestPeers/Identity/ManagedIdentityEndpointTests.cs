@@ -1,3 +1,4 @@
+using AzureSqlFunctions.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;

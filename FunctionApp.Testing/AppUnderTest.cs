@@ -1,0 +1,257 @@
+using System.Reflection;
+using System.Text;
+using Azure.Core;
+using AzureSqlFunctions.Middleware;
+using AzureSqlFunctions.Sql;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace AzureSqlFunctions.Testing;
+
+/// <summary>
+/// The app in-process, as the worker runs it: the app's own container (Program.cs's registrations and startup
+/// validation), its real <see cref="UnitOfWorkMiddleware"/>, and its real functions found through the worker's index.
+/// An HTTP invocation goes the way ASP.NET Core integration takes it: the request becomes an <see cref="HttpContext"/>
+/// in <see cref="FunctionContext.Items"/>, the middleware runs the function, and the invocation's result (an
+/// <see cref="IResult"/>) is written to the response afterwards. Log lines are kept by FakeLogger.
+/// </summary>
+internal sealed class AppUnderTest : IAsyncDisposable
+{
+    /// <summary>Where ASP.NET Core integration keeps the invocation's HttpContext (the Worker's own key).</summary>
+    private const string HttpContextKey = "HttpRequestContext";
+
+    private static readonly FunctionCatalog Catalog = FunctionCatalog.Load();
+    private static readonly TestFunctionDefinition AdHocHttp = new("TestHttpFunction", "Tests.Http", "request", "httpTrigger");
+    private static readonly TestFunctionDefinition AdHocTimer = new("TestTimerFunction", "Tests.Timer", "timer", "timerTrigger");
+
+    private readonly ServiceProvider _services;
+    private readonly UnitOfWorkMiddleware _middleware;
+    private readonly Dictionary<string, TestFunctionDefinition> _definitions;
+
+    private AppUnderTest(ServiceProvider services)
+    {
+        _services = services;
+        _middleware = ActivatorUtilities.CreateInstance<UnitOfWorkMiddleware>(services);
+        _definitions = Catalog.Functions.ToDictionary(f => f.Name, TestFunctionDefinition.From, StringComparer.Ordinal);
+    }
+
+    public IServiceProvider Services => _services;
+
+    /// <summary>The app's unit-of-work middleware, as the worker holds it (one instance for the app).</summary>
+    public UnitOfWorkMiddleware Middleware => _middleware;
+
+    /// <summary>
+    /// A context for an ad-hoc HTTP (or timer) function, for driving <see cref="Middleware"/> directly (benchmarks):
+    /// the app's root services, no HttpContext, a bindings feature that keeps the result.
+    /// </summary>
+    public FunctionContext CreateContext(bool http = true, CancellationToken cancellation = default)
+    {
+        var features = new InvocationFeatures();
+        InvocationBindings.AddTo(features);
+        return new TestFunctionContext(http ? AdHocHttp : AdHocTimer, _services, features, cancellation);
+    }
+
+    /// <summary>Every log line the app wrote, with level, category, message, structured state and scopes.</summary>
+    public FakeLogCollector Logs => _services.GetFakeLogCollector();
+
+    /// <summary>The functions as the worker indexes them.</summary>
+    public static IReadOnlyList<IndexedFunction> Functions => Catalog.Functions;
+
+    public static string RoutePrefix => Catalog.RoutePrefix;
+
+    /// <summary>
+    /// Builds the app over <paramref name="settings"/> (app-setting keys such as <c>Sql__ConnectionString</c>) and
+    /// validates them as Program.cs does; a bad setting throws the app's own <see cref="AppSettingException"/>.
+    /// </summary>
+    /// <param name="credential">Null: the app builds the credential <c>Sql__Credential</c> names, as in production.</param>
+    /// <param name="time">The app's clock (shared with a test's token issuer to rotate tokens without waiting).</param>
+    /// <param name="configure">Registrations made before the app's own (the app only adds what is not there yet).</param>
+    public static AppUnderTest Start(
+        IEnumerable<(string Key, string? Value)> settings,
+        TokenCredential? credential = null,
+        TimeProvider? time = null,
+        Action<IServiceCollection>? configure = null)
+    {
+        var configuration = AppSettings.Configuration([("Maintenance__PurgeSchedule", "0 0 3 * * *"), .. settings]);
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        if (credential is not null)
+        {
+            services.AddSingleton(credential);
+        }
+
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddFakeLogging());
+        configure?.Invoke(services);
+        services.AddAzureSqlFunctions(configuration);
+
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        try
+        {
+            AppStartup.ValidateSettings(provider);
+        }
+        catch
+        {
+            provider.Dispose();
+            throw;
+        }
+
+        return new AppUnderTest(provider);
+    }
+
+    /// <summary>Sends a request the way the host proxies it; routing by the indexed routes under host.json's prefix.</summary>
+    public async Task<HttpAnswer> SendAsync(TestRequest request, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var http = NewHttpContext(request);
+        var match = Catalog.Match(request.Method, http.Request.Path)
+            ?? throw new InvalidOperationException($"No function of the app answers {request.Method} {request.Target} (the real host would answer 404).");
+        var method = FunctionCatalog.EntryMethod(match.Function);
+        http.Request.RouteValues = match.Values;
+
+        var result = await InvokeAsync(_definitions[match.Function.Name], http, context => CallAsync(method, context, http, match.Values), cancellation);
+        return await WriteAsync(http, result);
+    }
+
+    /// <summary>Runs the named timer function through the middleware; its failure propagates, as to the host's retry policy.</summary>
+    public async Task InvokeTimerAsync(string function, CancellationToken cancellation = default)
+    {
+        var indexed = Catalog.Named(function);
+        var method = FunctionCatalog.EntryMethod(indexed);
+        await InvokeAsync(_definitions[function], null, context => CallAsync(method, context, null, null), cancellation);
+    }
+
+    /// <summary>
+    /// An ad-hoc HTTP function under the real middleware, for tests of the unit of work itself: <paramref name="body"/>
+    /// gets the invocation's connection and answers an <see cref="IResult"/> (null: 204).
+    /// </summary>
+    public async Task<HttpAnswer> RunHttpAsync(Func<InvocationConnection, Task<IResult?>> body, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var http = NewHttpContext(TestRequest.Get("/api/test"));
+        var result = await InvokeAsync(AdHocHttp, http, async context => await body(context.GetInvocationConnection()) ?? Results.NoContent(), cancellation);
+        return await WriteAsync(http, result);
+    }
+
+    /// <summary>An ad-hoc timer function under the real middleware: failures propagate.</summary>
+    public async Task RunTimerAsync(Func<InvocationConnection, Task> body, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        await InvokeAsync(AdHocTimer, null, async context =>
+        {
+            await body(context.GetInvocationConnection());
+            return null;
+        }, cancellation);
+    }
+
+    /// <summary>An ad-hoc timer invocation that runs <c>SELECT 1</c> on its connection and returns what it read.</summary>
+    public async Task<int> SelectOneAsync(CancellationToken cancellation = default)
+    {
+        var result = 0;
+        await RunTimerAsync(async sql => result = await SelectOne(sql), cancellation);
+        return result;
+    }
+
+    /// <summary><c>SELECT 1</c> on the invocation's connection (in its transaction, if one was begun).</summary>
+    public static async Task<int> SelectOne(InvocationConnection sql)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        var connection = await sql.GetOpenConnectionAsync();
+        await using var command = new Microsoft.Data.SqlClient.SqlCommand("SELECT 1", connection, sql.Transaction);
+        return (int)(await command.ExecuteScalarAsync(sql.CancellationToken))!;
+    }
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+
+    private async Task<object?> InvokeAsync(TestFunctionDefinition definition, HttpContext? http, Func<FunctionContext, Task<object?>> function, CancellationToken cancellation)
+    {
+        // The worker gives every invocation its own service scope; ASP.NET Core integration makes it the request's.
+        await using var scope = _services.CreateAsyncScope();
+        var features = new InvocationFeatures();
+        var bindings = InvocationBindings.AddTo(features);
+        var context = new TestFunctionContext(definition, scope.ServiceProvider, features, cancellation);
+        if (http is not null)
+        {
+            http.RequestServices = scope.ServiceProvider;
+            context.Items[HttpContextKey] = http;
+        }
+
+        await _middleware.Invoke(context, async c => bindings.InvocationResult = await function(c));
+        var result = bindings.InvocationResult;
+        if (http is not null && result is IResult written)
+        {
+            // Within the scope, as the integration writes it: the result's services are the invocation's.
+            await written.ExecuteAsync(http);
+            return null;
+        }
+
+        return result;
+    }
+
+    /// <summary>Binds the function's parameters as the worker does for these triggers, then calls it.</summary>
+    private static async Task<object?> CallAsync(MethodInfo method, FunctionContext context, HttpContext? http, Microsoft.AspNetCore.Routing.RouteValueDictionary? route)
+    {
+        var arguments = method.GetParameters().Select<ParameterInfo, object?>(parameter => parameter.ParameterType switch
+        {
+            var t when t == typeof(HttpRequest) => http?.Request,
+            var t when t == typeof(FunctionContext) => context,
+            var t when t == typeof(TimerInfo) => new TimerInfo(),
+            var t when t == typeof(string) => route?.TryGetValue(parameter.Name!, out var value) == true ? value?.ToString() : null,
+            _ => throw new NotSupportedException($"The test host cannot bind {parameter.ParameterType.Name} {parameter.Name}."),
+        }).ToArray();
+        var instance = method.IsStatic ? null : ActivatorUtilities.CreateInstance(context.InstanceServices, method.DeclaringType!);
+        var task = (Task)method.Invoke(instance, arguments)!;
+        await task;
+        // Task<IResult> for HTTP functions: the result; a plain Task (timer) has none.
+        return method.ReturnType.IsGenericType ? method.ReturnType.GetProperty(nameof(Task<object>.Result))!.GetValue(task) : null;
+    }
+
+    private static DefaultHttpContext NewHttpContext(TestRequest request)
+    {
+        var http = new DefaultHttpContext();
+        var target = request.Target;
+        var query = target.IndexOf('?', StringComparison.Ordinal);
+        http.Request.Method = request.Method;
+        http.Request.Scheme = "http";
+        http.Request.Host = new HostString("localhost");
+        http.Request.Path = query < 0 ? target : target[..query];
+        http.Request.QueryString = query < 0 ? QueryString.Empty : new QueryString(target[query..]);
+        foreach (var (name, value) in request.Headers)
+        {
+            http.Request.Headers.Append(name, value);
+        }
+
+        if (request.Body is { } body)
+        {
+            http.Request.Body = body;
+            if (body.CanSeek)
+            {
+                http.Request.ContentLength = body.Length;
+            }
+        }
+
+        http.Response.Body = new MemoryStream();
+        return http;
+    }
+
+    private static async Task<HttpAnswer> WriteAsync(HttpContext http, object? unwritten)
+    {
+        if (unwritten is not null)
+        {
+            throw new InvalidOperationException($"The function returned {unwritten.GetType().Name}, which ASP.NET Core integration does not write.");
+        }
+
+        await http.Response.Body.FlushAsync();
+        var body = Encoding.UTF8.GetString(((MemoryStream)http.Response.Body).ToArray());
+        var headers = http.Response.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        return new HttpAnswer(http.Response.StatusCode, headers, body);
+    }
+}
