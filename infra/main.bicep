@@ -1,6 +1,9 @@
-// Entry point for `azd provision`: one resource group holding the Function App (Flex Consumption),
-// its user-assigned identity, host storage, monitoring and an Entra-only Azure SQL database.
+// Entry point for `azd provision` (parameters from main.bicepparam): one resource group holding the Function App
+// (Flex Consumption), its user-assigned identity, host storage, monitoring, an Entra-only Azure SQL database and,
+// with vnetEnabled, the virtual network and private endpoints that keep SQL and storage off the internet.
 targetScope = 'subscription'
+
+import { sizingProblems, workerLimit } from 'sizing.bicep'
 
 @description('azd environment name; prefixes the resource group and seeds resource names.')
 @minLength(1)
@@ -28,8 +31,8 @@ param sqlAdminLogin string
 ])
 param sqlAdminPrincipalType string = 'User'
 
-@description('The deployer\'s public IPv4 address, allowed through the SQL firewall for the schema deployment; empty adds no rule.')
-param clientIpAddress string = ''
+@description('Private networking: a virtual network, Flex Consumption VNet integration, private endpoints for SQL and blob storage, and neither with a public endpoint. false is for quick trials: SQL and storage stay reachable over public endpoints (see infra/README.md).')
+param vnetEnabled bool = true
 
 @description('Name of the application database.')
 param sqlDatabaseName string = 'AzureSqlFunctions'
@@ -40,7 +43,7 @@ param sqlDatabaseName string = 'AzureSqlFunctions'
 ])
 param sqlSkuName string = 'GP_S_Gen5'
 
-@description('Maximum vCores of the serverless database; each value has a documented worker limit (see infra/README.md).')
+@description('Maximum vCores of the serverless database; each value has a documented worker limit (sizing.bicep). Default in main.bicepparam.')
 @allowed([
   1
   2
@@ -57,29 +60,36 @@ param sqlSkuName string = 'GP_S_Gen5'
   32
   40
 ])
-param sqlSkuCapacity int = 2
+param sqlSkuCapacity int
 
 @description('Minimum vCores while the database is online, as a decimal string.')
 param sqlMinCapacity string = '0.5'
 
-@description('Minutes without activity before the database pauses; -1 keeps it online.')
+@description('Minutes without activity before the database pauses; -1 keeps it online. Not sent with the free offer, which allows only its default.')
 @minValue(-1)
 @maxValue(10080)
 param sqlAutoPauseDelayMinutes int = 60
 
-@description('Max Pool Size of the app\'s SQL connection string: connections one instance may hold.')
+@description('Free offer for development environments: 100,000 vCore seconds and 32 GB a month, then the database pauses until next month (AutoPause). Chosen at creation: an existing database cannot be converted.')
+param useFreeLimit bool
+
+@description('Max Pool Size of the app\'s SQL connection string: connections one instance may hold. Default in main.bicepparam.')
 @minValue(1)
 @maxValue(200)
-param sqlMaxPoolSize int = 10
+param sqlMaxPoolSize int
 
-@description('Maximum instances the HTTP scale group may scale out to.')
+@description('Maximum on-demand instances of each function group (the HTTP functions are one group). Flex Consumption\'s documented floor is 40. Default in main.bicepparam.')
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 10
+param maximumInstanceCount int
 
-@description('Instances outside the HTTP scale group that may hold SQL connections: Flex scales each non-HTTP function on its own instances, and a timer function runs as a singleton, so one per timer function.')
+@description('Instances outside the HTTP group that may hold SQL connections: Flex scales each non-HTTP function on its own instances, and a timer function runs as a singleton, so one per timer function.')
 @minValue(0)
-param singletonFunctionInstances int = 1
+param singletonFunctionInstances int
+
+@description('Database workers left free for the postprovision hook, the grant and admin tools.')
+@minValue(0)
+param sqlReservedWorkers int
 
 @description('Memory per Function App instance in MB.')
 @allowed([
@@ -89,42 +99,30 @@ param singletonFunctionInstances int = 1
 ])
 param instanceMemoryMB int = 2048
 
-@description('Concurrent HTTP invocations per instance; keep it at or below sqlMaxPoolSize so requests do not queue for connections.')
+@description('Concurrent HTTP invocations per instance; at most sqlMaxPoolSize, so requests never queue for connections. Default in main.bicepparam.')
 @minValue(1)
 @maxValue(1000)
-param httpPerInstanceConcurrency int = 10
+param httpPerInstanceConcurrency int
 
 var tags = {
   'azd-env-name': environmentName
 }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 
-// Documented "Max concurrent workers" of serverless General Purpose (standard-series Gen5), by
-// max vCores: 75 per vCore. Every pooled connection that runs a query occupies a worker.
-var serverlessWorkerLimits = {
-  '1': 75
-  '2': 150
-  '4': 300
-  '6': 450
-  '8': 600
-  '10': 750
-  '12': 900
-  '14': 1050
-  '16': 1200
-  '18': 1350
-  '20': 1500
-  '24': 1800
-  '32': 2400
-  '40': 3000
+var sizing = {
+  sqlSkuCapacity: sqlSkuCapacity
+  sqlMaxPoolSize: sqlMaxPoolSize
+  maximumInstanceCount: maximumInstanceCount
+  singletonFunctionInstances: singletonFunctionInstances
+  httpPerInstanceConcurrency: httpPerInstanceConcurrency
+  sqlReservedWorkers: sqlReservedWorkers
+  useFreeLimit: useFreeLimit
 }
-var sqlWorkerLimit = serverlessWorkerLimits[string(sqlSkuCapacity)]
-var peakSqlConnections = sqlMaxPoolSize * (maximumInstanceCount + singletonFunctionInstances)
-// Refuses the deployment (at validation, before anything is created) when a full scale-out
-// could open more connections than the database has workers; the excess would fail with
-// error 10928 under load instead of here.
-var checkedSqlMaxPoolSize = peakSqlConnections <= sqlWorkerLimit
-  ? sqlMaxPoolSize
-  : fail('Max Pool Size ${sqlMaxPoolSize} x (maximumInstanceCount ${maximumInstanceCount} + singletonFunctionInstances ${singletonFunctionInstances}) = ${peakSqlConnections} exceeds the ${sqlWorkerLimit} workers of ${sqlSkuName}_${sqlSkuCapacity}. Lower sqlMaxPoolSize or maximumInstanceCount, or raise sqlSkuCapacity.')
+var sqlWorkerLimit = workerLimit(sqlSkuCapacity)
+var sizingProblemText = join(sizingProblems(sizing), ' ')
+// main.bicepparam already stops azd on a broken rule while it builds the parameters; this refuses any other
+// deployment at validation, before anything is created, instead of failing with 10928 under load.
+var checkedSqlMaxPoolSize = empty(sizingProblemText) ? sqlMaxPoolSize : fail(sizingProblemText)
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
@@ -163,6 +161,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: 'deployment-packages'
     appPrincipalId: identity.outputs.principalId
+    vnetEnabled: vnetEnabled
   }
 }
 
@@ -181,13 +180,60 @@ module sql 'modules/sql.bicep' = {
     skuCapacity: sqlSkuCapacity
     minCapacity: sqlMinCapacity
     autoPauseDelayMinutes: sqlAutoPauseDelayMinutes
-    clientIpAddress: clientIpAddress
+    vnetEnabled: vnetEnabled
+    useFreeLimit: useFreeLimit
+  }
+}
+
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: resourceGroup
+  params: {
+    name: 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module sqlPrivateEndpoint 'modules/private-endpoint.bicep' = if (vnetEnabled) {
+  name: 'sql-private-endpoint'
+  scope: resourceGroup
+  params: {
+    name: 'pe-sql-${resourceToken}'
+    location: location
+    tags: tags
+    subnetId: network!.outputs.privateEndpointSubnetId
+    serviceId: sql.outputs.serverId
+    groupId: 'sqlServer'
+    privateDnsZoneName: 'privatelink${environment().suffixes.sqlServerHostname}'
+    virtualNetworkId: network!.outputs.id
+  }
+}
+
+module blobPrivateEndpoint 'modules/private-endpoint.bicep' = if (vnetEnabled) {
+  name: 'blob-private-endpoint'
+  scope: resourceGroup
+  params: {
+    name: 'pe-blob-${resourceToken}'
+    location: location
+    tags: tags
+    subnetId: network!.outputs.privateEndpointSubnetId
+    serviceId: storage.outputs.id
+    groupId: 'blob'
+    privateDnsZoneName: 'privatelink.blob.${environment().suffixes.storage}'
+    virtualNetworkId: network!.outputs.id
   }
 }
 
 module functionApp 'modules/functionapp.bicep' = {
   name: 'function-app'
   scope: resourceGroup
+  // The app starts reading its deployment package and host storage right away: through the endpoints, once they
+  // and their DNS records exist.
+  dependsOn: [
+    blobPrivateEndpoint
+    sqlPrivateEndpoint
+  ]
   params: {
     name: 'func-${resourceToken}'
     planName: 'plan-${resourceToken}'
@@ -206,6 +252,7 @@ module functionApp 'modules/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
+    virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
   }
 }
 
@@ -217,6 +264,8 @@ output AZURE_SQL_SERVER_NAME string = sql.outputs.serverName
 output AZURE_SQL_SERVER_FQDN string = sql.outputs.serverFqdn
 output AZURE_SQL_DATABASE_NAME string = sql.outputs.databaseName
 output AZURE_SQL_WORKER_LIMIT int = sqlWorkerLimit
+// The hook opens public access for its own run only when the server has none (the private deployment).
+output AZURE_VNET_ENABLED bool = vnetEnabled
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output AZURE_FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
 output AZURE_FUNCTION_IDENTITY_NAME string = identity.outputs.name

@@ -2,7 +2,7 @@ using AzureSqlFunctions.Database.Grants;
 
 namespace AzureSqlFunctions.Database.Cli;
 
-/// <summary>Parses <c>deploy --server … --database … [--grant … --grant-object-id …] [--dry-run]</c>.</summary>
+/// <summary>Parses <c>deploy --server … --database … [--grant … --grant-object-id … --grant-client-id …] [--dry-run]</c>.</summary>
 internal static class DeployCommandLine
 {
     public const string HelpText = """
@@ -10,7 +10,8 @@ internal static class DeployCommandLine
 
         Usage:
           dotnet run --project Database -- deploy --server <fqdn> --database <name>
-                                               [--grant <identity name> --grant-object-id <guid>] [--dry-run]
+                                               [--grant <identity name> --grant-object-id <guid>
+                                                --grant-client-id <guid>] [--dry-run]
 
         Options:
           --server <fqdn>            Azure SQL logical server, e.g. contoso.database.windows.net
@@ -23,6 +24,10 @@ internal static class DeployCommandLine
                                      identity.properties.principalId. Azure SQL's CREATE USER … WITH OBJECT_ID
                                      looks the principal up by this id, so a duplicate display name cannot
                                      bind the user to another principal.
+          --grant-client-id <guid>   The managed identity's CLIENT (application) id: `az identity show -n <name>
+                                     -g <rg> --query clientId`. Azure SQL stores it as the user's SID; a user of
+                                     the same name with another SID (a deleted and re-created identity, another
+                                     principal) is reported, dropped and created again for this identity.
           --dry-run                  Print the create script and the grant statements; connect to nothing.
           --help                     Show this text.
 
@@ -32,6 +37,7 @@ internal static class DeployCommandLine
 
         Never drops data: the deploy blocks on possible data loss and leaves objects that are not in
         Schema/ alone. The grant is idempotent: the app gets db_datareader and db_datawriter, nothing more.
+        The three --grant options go together.
         """;
 
     public const string DeployCommand = "deploy";
@@ -81,7 +87,7 @@ internal static class DeployCommandLine
                 continue;
             }
 
-            if (arg is not ("--server" or "--database" or "--grant" or "--grant-object-id"))
+            if (arg is not ("--server" or "--database" or "--grant" or "--grant-object-id" or "--grant-client-id"))
             {
                 throw new CommandLineException($"Unknown option '{arg}'.");
             }
@@ -110,23 +116,25 @@ internal static class DeployCommandLine
         return value.Trim();
     }
 
+    private static readonly string[] GrantOptions = ["--grant", "--grant-object-id", "--grant-client-id"];
+
     private static IdentityGrant? ReadGrant(Dictionary<string, string> options)
     {
-        var hasName = options.TryGetValue("--grant", out var name);
-        var hasObjectId = options.TryGetValue("--grant-object-id", out var objectId);
-        if (!hasName && !hasObjectId)
+        var given = GrantOptions.Where(options.ContainsKey).ToList();
+        if (given.Count == 0)
         {
             return null;
         }
 
-        if (!hasName || !hasObjectId)
+        if (given.Count < GrantOptions.Length)
         {
-            throw new CommandLineException("'--grant' and '--grant-object-id' go together: give both or neither.");
+            throw new CommandLineException(
+                $"'--grant', '--grant-object-id' and '--grant-client-id' go together: missing {string.Join(", ", GrantOptions.Except(given).Select(option => $"'{option}'"))}.");
         }
 
         try
         {
-            return IdentityGrant.Create(name!, objectId!);
+            return IdentityGrant.Create(options["--grant"], options["--grant-object-id"], options["--grant-client-id"]);
         }
         catch (ArgumentException e)
         {

@@ -24,13 +24,6 @@ internal sealed class DatabaseDeployer(EntraTokenProvider tokens, TextWriter out
             AccessToken = tokens.GetValidAccessToken(),
         };
         await connection.OpenAsync(cancellationToken);
-        foreach (var statement in GrantSql.For(grant))
-        {
-            await using var command = new SqlCommand(statement, connection);
-            command.Parameters.Add(new SqlParameter(GrantSql.NameParameter, System.Data.SqlDbType.NVarChar, IdentityGrant.MaxNameLength) { Value = grant.Name });
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        output.WriteLine($"Granted {GrantSql.ReaderRole} and {GrantSql.WriterRole} to {GrantSql.QuoteIdentifier(grant.Name)} (object id {grant.ObjectId:D}).");
+        await new IdentityGrantRunner(output).RunAsync(connection, grant, cancellationToken);
     }
 }

@@ -7,12 +7,13 @@ namespace AzureSqlFunctions.Tests.Database;
 internal sealed class DeployCommandLineTests
 {
     private const string ObjectId = "6f1c2b0e-9a54-4d3e-8f61-2c7b9d4e0a13";
+    private const string ClientId = "0d3b6a51-2c4e-4f7a-9b8d-1e2f3a4b5c6d";
 
     [Test]
     public void Parses_a_full_deploy_command()
     {
         var request = DeployCommandLine.Parse(
-            ["deploy", "--server", "contoso.database.windows.net", "--database", "todos", "--grant", "func-todos", "--grant-object-id", ObjectId, "--dry-run"]);
+            ["deploy", "--server", "contoso.database.windows.net", "--database", "todos", "--grant", "func-todos", "--grant-object-id", ObjectId, "--grant-client-id", ClientId, "--dry-run"]);
 
         Assert.That(request, Is.Not.Null);
         Assert.Multiple(() =>
@@ -22,6 +23,7 @@ internal sealed class DeployCommandLineTests
             Assert.That(request.DryRun, Is.True);
             Assert.That(request.Grant?.Name, Is.EqualTo("func-todos"));
             Assert.That(request.Grant?.ObjectId, Is.EqualTo(Guid.Parse(ObjectId)));
+            Assert.That(request.Grant?.ClientId, Is.EqualTo(Guid.Parse(ClientId)));
         });
     }
 
@@ -47,8 +49,11 @@ internal sealed class DeployCommandLineTests
     [TestCase("Option '--server' is given more than once.", "deploy", "--server", "a", "--server", "b")]
     [TestCase("Unknown option '--password'.", "deploy", "--server", "s", "--database", "d", "--password", "x")]
     [TestCase("Unknown command 'publish'. The only command is 'deploy'.", "publish")]
-    [TestCase("'--grant' and '--grant-object-id' go together: give both or neither.", "deploy", "--server", "s", "--database", "d", "--grant", "app")]
-    [TestCase("'--grant' and '--grant-object-id' go together: give both or neither.", "deploy", "--server", "s", "--database", "d", "--grant-object-id", ObjectId)]
+    [TestCase("'--grant', '--grant-object-id' and '--grant-client-id' go together: missing '--grant-object-id', '--grant-client-id'.", "deploy", "--server", "s", "--database", "d", "--grant", "app")]
+    [TestCase("'--grant', '--grant-object-id' and '--grant-client-id' go together: missing '--grant', '--grant-client-id'.", "deploy", "--server", "s", "--database", "d", "--grant-object-id", ObjectId)]
+    [TestCase("'--grant', '--grant-object-id' and '--grant-client-id' go together: missing '--grant-client-id'.", "deploy", "--server", "s", "--database", "d", "--grant", "app", "--grant-object-id", ObjectId)]
+    [TestCase("'--grant', '--grant-object-id' and '--grant-client-id' go together: missing '--grant', '--grant-object-id'.", "deploy", "--server", "s", "--database", "d", "--grant-client-id", ClientId)]
+    [TestCase("Option '--grant-client-id' is given more than once.", "deploy", "--server", "s", "--grant-client-id", ClientId, "--grant-client-id", ClientId)]
     public void Rejects_an_incomplete_or_unknown_command_line_clearly(string message, params string[] args)
     {
         var error = Assert.Throws<CommandLineException>(() => DeployCommandLine.Parse(args));
@@ -63,14 +68,30 @@ internal sealed class DeployCommandLineTests
     public void Rejects_an_object_id_that_is_not_a_guid(string objectId)
     {
         var error = Assert.Throws<CommandLineException>(() =>
-            DeployCommandLine.Parse(["deploy", "--server", "s", "--database", "d", "--grant", "app", "--grant-object-id", objectId]));
+            DeployCommandLine.Parse(["deploy", "--server", "s", "--database", "d", "--grant", "app", "--grant-object-id", objectId, "--grant-client-id", ClientId]));
 
         Assert.That(error!.Message, Does.Contain("is not an object id"));
     }
 
-    [Test]
-    public void Help_text_says_which_id_WITH_OBJECT_ID_expects()
+    [TestCase("not-a-guid")]
+    [TestCase("00000000-0000-0000-0000-000000000000")]
+    [TestCase("0d3b6a51-2c4e-4f7a-9b8d-1e2f3a4b5c6d'; DROP USER dbo; --")]
+    public void Rejects_a_client_id_that_is_not_a_guid(string clientId)
     {
-        Assert.That(DeployCommandLine.HelpText, Does.Contain("OBJECT (principal) id, not its client id"));
+        var error = Assert.Throws<CommandLineException>(() =>
+            DeployCommandLine.Parse(["deploy", "--server", "s", "--database", "d", "--grant", "app", "--grant-object-id", ObjectId, "--grant-client-id", clientId]));
+
+        Assert.That(error!.Message, Does.Contain("is not a client id"));
+    }
+
+    [Test]
+    public void Help_text_says_which_id_each_option_expects()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(DeployCommandLine.HelpText, Does.Contain("OBJECT (principal) id, not its client id"));
+            Assert.That(DeployCommandLine.HelpText, Does.Contain("CLIENT (application) id"));
+            Assert.That(DeployCommandLine.HelpText, Does.Contain("stores it as the user's SID"));
+        });
     }
 }

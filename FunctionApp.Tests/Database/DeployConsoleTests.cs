@@ -12,17 +12,20 @@ namespace AzureSqlFunctions.Tests.Database;
 internal sealed class DeployConsoleTests
 {
     private const string ObjectId = "6f1c2b0e-9a54-4d3e-8f61-2c7b9d4e0a13";
+    private const string ClientId = "0d3b6a51-2c4e-4f7a-9b8d-1e2f3a4b5c6d";
 
     [Test]
     public async Task Dry_run_prints_the_create_script_and_the_grant_without_connecting()
     {
         var (exitCode, output, error) = await RunAsync(
-            "deploy", "--server", "nowhere.invalid", "--database", "todos", "--grant", "func-todos", "--grant-object-id", ObjectId, "--dry-run");
+            "deploy", "--server", "nowhere.invalid", "--database", "todos", "--grant", "func-todos", "--grant-object-id", ObjectId, "--grant-client-id", ClientId, "--dry-run");
 
         Assert.Multiple(() =>
         {
             Assert.That(exitCode, Is.Zero, error);
             Assert.That(output, Does.Contain("CREATE TABLE [dbo].[Todos]"));
+            Assert.That(output, Does.Contain($"DECLARE @ClientId uniqueidentifier = '{ClientId}';"));
+            Assert.That(output, Does.Contain("DROP USER [func-todos];"));
             Assert.That(output, Does.Contain($"CREATE USER [func-todos] FROM EXTERNAL PROVIDER WITH OBJECT_ID = '{ObjectId}'"));
             Assert.That(output, Does.Contain("ALTER ROLE db_datawriter ADD MEMBER [func-todos];"));
         });

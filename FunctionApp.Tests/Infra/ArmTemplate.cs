@@ -12,15 +12,19 @@ internal sealed partial class ArmTemplate
 {
     private readonly JsonObject root;
 
-    public ArmTemplate(JsonObject root, string deploymentName = "(main)", ArmTemplate? parent = null)
+    public ArmTemplate(JsonObject root, string deploymentName = "(main)", ArmTemplate? parent = null, string? symbolicName = null)
     {
         this.root = root;
         DeploymentName = deploymentName;
         Parent = parent;
+        SymbolicName = symbolicName;
     }
 
     /// <summary>Name of the deployment this template runs in; "(main)" for the entry template.</summary>
     public string DeploymentName { get; }
+
+    /// <summary>The module's symbolic name in its parent, where the parent uses symbolic names (languageVersion 2.0).</summary>
+    public string? SymbolicName { get; }
 
     /// <summary>The template that declares this one as a module, if any.</summary>
     public ArmTemplate? Parent { get; }
@@ -39,12 +43,25 @@ internal sealed partial class ArmTemplate
     };
 
     /// <summary>Templates of the modules this template deploys, by deployment name.</summary>
-    public IEnumerable<ArmTemplate> Modules => OwnResources
-        .Where(resource => TypeOf(resource) == "Microsoft.Resources/deployments")
-        .Select(resource => new ArmTemplate(
-            resource["properties"]?["template"]?.AsObject() ?? throw new FormatException("Module without template."),
-            resource["name"]!.GetValue<string>(),
-            this));
+    public IEnumerable<ArmTemplate> Modules => OwnResourceEntries
+        .Where(entry => TypeOf(entry.Resource) == "Microsoft.Resources/deployments")
+        .Select(entry => new ArmTemplate(
+            entry.Resource["properties"]?["template"]?.AsObject() ?? throw new FormatException("Module without template."),
+            entry.Resource["name"]!.GetValue<string>(),
+            this,
+            entry.Symbol));
+
+    /// <summary>The module's deployment resource in the parent template (condition, dependsOn, parameters).</summary>
+    public JsonObject DeploymentResource => Parent?.OwnResources.Single(resource =>
+            TypeOf(resource) == "Microsoft.Resources/deployments" && resource["name"]?.GetValue<string>() == DeploymentName)
+        ?? throw new InvalidOperationException("The main template is no module.");
+
+    private IEnumerable<(string? Symbol, JsonObject Resource)> OwnResourceEntries => root["resources"] switch
+    {
+        JsonArray array => array.OfType<JsonObject>().Select(resource => ((string?)null, resource)),
+        JsonObject symbolic => symbolic.Where(pair => pair.Value is JsonObject).Select(pair => ((string?)pair.Key, pair.Value!.AsObject())),
+        _ => [],
+    };
 
     /// <summary>This template and every module below it.</summary>
     public IEnumerable<ArmTemplate> SelfAndModules => [this, .. Modules.SelectMany(module => module.SelfAndModules)];
@@ -86,9 +103,9 @@ internal sealed partial class ArmTemplate
             throw new InvalidOperationException("The main template has no parent.");
         }
 
-        var deployment = Parent.OwnResources.Single(resource =>
-            TypeOf(resource) == "Microsoft.Resources/deployments" && resource["name"]?.GetValue<string>() == DeploymentName);
-        return deployment["properties"]?["parameters"]?[parameterName]?["value"]?.ToString()
+        // A value is {"value": x}; a conditional one is a whole expression choosing between such objects.
+        var argument = DeploymentResource["properties"]?["parameters"]?[parameterName];
+        return (argument is JsonObject wrapped ? wrapped["value"]?.ToString() : argument?.ToString())
             ?? throw new InvalidOperationException($"Module '{DeploymentName}' gets no value for '{parameterName}'.");
     }
 
@@ -120,9 +137,17 @@ internal sealed partial class ArmTemplate
     public static IReadOnlyList<string> ParametersReferencedBy(string expression) =>
         [.. ParameterReference().Matches(expression).Select(match => match.Groups["name"].Value).Distinct()];
 
-    /// <summary>(deployment, output) pairs an expression reads from sibling module deployments.</summary>
-    public static IReadOnlyList<(string Deployment, string Output)> ModuleOutputsReferencedBy(string expression) =>
-        [.. ModuleOutputReference().Matches(expression).Select(match => (match.Groups["deployment"].Value, match.Groups["output"].Value))];
+    /// <summary>(deployment, output) pairs an expression of this template reads from the modules it deploys.</summary>
+    public IReadOnlyList<(string Deployment, string Output)> ModuleOutputsReferencedBy(string expression)
+    {
+        var bySymbol = Modules.Where(module => module.SymbolicName is not null).ToDictionary(module => module.SymbolicName!, module => module.DeploymentName);
+        var byResourceId = ModuleOutputReference().Matches(expression)
+            .Select(match => (match.Index, Pair: (match.Groups["deployment"].Value, match.Groups["output"].Value)));
+        var bySymbolicName = SymbolicModuleOutputReference().Matches(expression)
+            .Where(match => bySymbol.ContainsKey(match.Groups["symbol"].Value))
+            .Select(match => (match.Index, Pair: (bySymbol[match.Groups["symbol"].Value], match.Groups["output"].Value)));
+        return [.. byResourceId.Concat(bySymbolicName).OrderBy(found => found.Index).Select(found => found.Pair)];
+    }
 
     public static string? TypeOf(JsonObject resource) => resource["type"]?.GetValue<string>();
 
@@ -137,4 +162,7 @@ internal sealed partial class ArmTemplate
 
     [GeneratedRegex(@"'Microsoft\.Resources/deployments', '(?<deployment>[^']+)'\)[^)]*\)\.outputs\.(?<output>\w+)\.value")]
     private static partial Regex ModuleOutputReference();
+
+    [GeneratedRegex(@"reference\('(?<symbol>[^']+)'\)\.outputs\.(?<output>\w+)\.value")]
+    private static partial Regex SymbolicModuleOutputReference();
 }

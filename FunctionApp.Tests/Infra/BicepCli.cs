@@ -17,8 +17,16 @@ internal static class BicepCli
 
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
-    public static async Task<Result> RunAsync(params string[] arguments)
+    public static Task<Result> RunAsync(params string[] arguments) =>
+        RunAsync(new Dictionary<string, string>(), arguments);
+
+    /// <summary>
+    /// Runs the CLI with <paramref name="environment"/> as the only AZURE_* variables it sees (as azd passes its
+    /// environment's values to <c>bicep build-params</c>); any AZURE_* of the test process is left out.
+    /// </summary>
+    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         var startInfo = new ProcessStartInfo(ExecutablePath.Value)
         {
             RedirectStandardOutput = true,
@@ -29,6 +37,16 @@ internal static class BicepCli
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var inherited in startInfo.Environment.Keys.Where(key => key.StartsWith("AZURE_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            startInfo.Environment.Remove(inherited);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
         }
 
         // The CLI is a .NET single-file app: don't let a machine without ICU break it.

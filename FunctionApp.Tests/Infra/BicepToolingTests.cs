@@ -3,7 +3,7 @@ using NUnit.Framework;
 
 namespace AzureSqlFunctions.Tests.Infra;
 
-/// <summary>The Bicep compiles and lints clean, so `azd provision` never meets a template error first.</summary>
+/// <summary>The Bicep and its parameters file compile and lint clean, so `azd provision` never meets a template error first.</summary>
 [TestFixture]
 public sealed partial class BicepToolingTests
 {
@@ -31,6 +31,23 @@ public sealed partial class BicepToolingTests
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.Zero, result.StandardError);
+            Assert.That(diagnostics, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Parameters_file_builds_and_lints_without_diagnostics_for_an_azd_environment()
+    {
+        var build = await MainParameters.BuildAsync();
+        var lint = await BicepCli.RunAsync(MainParameters.Required, "lint", MainParameters.RelativePath);
+
+        var diagnostics = Diagnostic().Matches(build.StandardError + lint.StandardOutput + lint.StandardError)
+            .Select(match => match.Value)
+            .ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(build.ExitCode, Is.Zero, build.StandardError);
+            Assert.That(lint.ExitCode, Is.Zero, lint.StandardError);
             Assert.That(diagnostics, Is.Empty);
         });
     }

@@ -44,7 +44,6 @@ public sealed class MainTemplateTests
     {
         var rules = main.ResourcesOfType("Microsoft.Sql/servers/firewallRules");
 
-        Assert.That(rules, Is.Not.Empty);
         Assert.Multiple(() =>
         {
             foreach (var (_, rule) in rules)
@@ -53,23 +52,6 @@ public sealed class MainTemplateTests
                 var end = rule["properties"]?["endIpAddress"]?.ToString();
                 Assert.That(end, Is.EqualTo(start), $"firewall rule {rule["name"]} spans a range");
             }
-        });
-    }
-
-    [Test]
-    public void Sql_firewall_allows_Azure_services_and_the_deployer_ip_only_when_given()
-    {
-        var rules = main.ResourcesOfType("Microsoft.Sql/servers/firewallRules").Select(found => found.Resource).ToList();
-        var azureServices = rules.Where(rule => rule["properties"]?["startIpAddress"]?.ToString() == "0.0.0.0").ToList();
-        var clientRules = rules.Except(azureServices).ToList();
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(azureServices, Has.Count.EqualTo(1), "the 'Allow Azure services' rule");
-            Assert.That(clientRules, Has.Count.EqualTo(1), "the deployer's client-IP rule");
-            Assert.That(clientRules, Has.All.Matches<JsonObject>(rule =>
-                rule["condition"]?.ToString().Contains("empty(parameters(", StringComparison.Ordinal) == true),
-                "a client-IP rule must exist only when an address is given");
         });
     }
 
@@ -241,85 +223,24 @@ public sealed class MainTemplateTests
     }
 
     [Test]
-    public void Pool_size_reaching_the_app_is_the_one_checked_against_the_database_worker_limit()
-    {
-        var argument = ArgumentToFunctionModule("sqlMaxPoolSize");
-        var guard = main.ResolveVariables(argument);
-        var peak = main.ResolveVariables("[variables('peakSqlConnections')]");
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(argument, Is.Not.EqualTo(guard), "the module gets the raw parameter, not the checked value");
-            Assert.That(guard, Does.StartWith("[if(lessOrEquals(variables('peakSqlConnections'), variables('sqlWorkerLimit')), parameters('sqlMaxPoolSize'), fail("));
-            Assert.That(peak, Does.Contain("mul(parameters('sqlMaxPoolSize')"));
-            Assert.That(peak, Does.Contain("parameters('maximumInstanceCount')"));
-            Assert.That(main.ResolveVariables("[variables('sqlWorkerLimit')]"),
-                Is.EqualTo("[variables('serverlessWorkerLimits')[string(parameters('sqlSkuCapacity'))]]"));
-        });
-    }
-
-    [Test]
-    public void Worker_limit_table_covers_every_allowed_size_at_75_workers_per_vcore()
-    {
-        // Documented max concurrent workers for serverless General Purpose (Gen5): 75 per max vCore.
-        var allowed = main.Parameter("sqlSkuCapacity")!["allowedValues"]!.AsArray().Select(value => value!.GetValue<int>()).ToList();
-        var limits = main.Variable("serverlessWorkerLimits")!.AsObject();
-
-        Assert.That(allowed, Is.Not.Empty);
-        Assert.Multiple(() =>
-        {
-            foreach (var vCores in allowed)
-            {
-                Assert.That(limits[vCores.ToString(System.Globalization.CultureInfo.InvariantCulture)]?.GetValue<int>(), Is.EqualTo(75 * vCores), $"GP_S_Gen5_{vCores}");
-            }
-        });
-    }
-
-    [Test]
-    public void Default_sizing_passes_its_own_worker_limit_check()
-    {
-        int Default(string name) => main.Parameter(name)!["defaultValue"]!.GetValue<int>();
-        var limits = main.Variable("serverlessWorkerLimits")!.AsObject();
-        var workerLimit = limits[Default("sqlSkuCapacity").ToString(System.Globalization.CultureInfo.InvariantCulture)]!.GetValue<int>();
-        var peak = Default("sqlMaxPoolSize") * (Default("maximumInstanceCount") + Default("singletonFunctionInstances"));
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(peak, Is.LessThanOrEqualTo(workerLimit));
-            Assert.That(Default("httpPerInstanceConcurrency"), Is.LessThanOrEqualTo(Default("sqlMaxPoolSize")),
-                "requests per instance beyond the pool wait for a connection");
-        });
-    }
-
-    [Test]
     public void Outputs_give_azd_and_the_hooks_what_they_need()
     {
         string OutputValue(string name) => main.Output(name)["value"]!.ToString();
 
         Assert.Multiple(() =>
         {
-            Assert.That(ArmTemplate.ModuleOutputsReferencedBy(OutputValue("AZURE_SQL_SERVER_FQDN")), Is.EqualTo(new[] { ("sql", "serverFqdn") }));
-            Assert.That(ArmTemplate.ModuleOutputsReferencedBy(OutputValue("AZURE_SQL_DATABASE_NAME")), Is.EqualTo(new[] { ("sql", "databaseName") }));
-            Assert.That(ArmTemplate.ModuleOutputsReferencedBy(OutputValue("AZURE_FUNCTION_APP_NAME")), Is.EqualTo(new[] { ("function-app", "name") }));
-            Assert.That(ArmTemplate.ModuleOutputsReferencedBy(OutputValue("AZURE_FUNCTION_IDENTITY_NAME")), Is.EqualTo(new[] { (IdentityModule, "name") }));
-            Assert.That(ArmTemplate.ModuleOutputsReferencedBy(OutputValue("AZURE_FUNCTION_IDENTITY_CLIENT_ID")), Is.EqualTo(new[] { (IdentityModule, "clientId") }));
-            Assert.That(ArmTemplate.ModuleOutputsReferencedBy(OutputValue("AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID")), Is.EqualTo(new[] { (IdentityModule, "principalId") }));
+            Assert.That(main.ModuleOutputsReferencedBy(OutputValue("AZURE_SQL_SERVER_NAME")), Is.EqualTo(new[] { ("sql", "serverName") }));
+            Assert.That(main.ModuleOutputsReferencedBy(OutputValue("AZURE_SQL_SERVER_FQDN")), Is.EqualTo(new[] { ("sql", "serverFqdn") }));
+            Assert.That(main.ModuleOutputsReferencedBy(OutputValue("AZURE_SQL_DATABASE_NAME")), Is.EqualTo(new[] { ("sql", "databaseName") }));
+            Assert.That(main.ModuleOutputsReferencedBy(OutputValue("AZURE_FUNCTION_APP_NAME")), Is.EqualTo(new[] { ("function-app", "name") }));
+            Assert.That(main.ModuleOutputsReferencedBy(OutputValue("AZURE_FUNCTION_IDENTITY_NAME")), Is.EqualTo(new[] { (IdentityModule, "name") }));
+            Assert.That(main.ModuleOutputsReferencedBy(OutputValue("AZURE_FUNCTION_IDENTITY_CLIENT_ID")), Is.EqualTo(new[] { (IdentityModule, "clientId") }));
+            Assert.That(main.ModuleOutputsReferencedBy(OutputValue("AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID")), Is.EqualTo(new[] { (IdentityModule, "principalId") }));
             Assert.That(main.Module(IdentityModule).Output("principalId")["value"]!.ToString(), Does.EndWith(".principalId]"));
-        });
-    }
-
-    [Test]
-    public void Parameters_file_supplies_every_parameter_without_a_default()
-    {
-        var parametersFile = JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("infra", "main.parameters.json")))!;
-        var supplied = parametersFile["parameters"]!.AsObject().Select(pair => pair.Key).ToHashSet();
-        var declared = main.Json["parameters"]!.AsObject();
-        var required = declared.Where(pair => pair.Value?["defaultValue"] is null).Select(pair => pair.Key).ToList();
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(required, Is.SubsetOf(supplied));
-            Assert.That(supplied, Is.SubsetOf(declared.Select(pair => pair.Key)), "the parameters file names an unknown parameter");
+            Assert.That(OutputValue("AZURE_RESOURCE_GROUP"), Is.EqualTo(main.OwnResources.Single(r => ArmTemplate.TypeOf(r) == "Microsoft.Resources/resourceGroups")["name"]!.ToString()));
+            // The hook opens public network access only in the private deployment.
+            Assert.That(OutputValue("AZURE_VNET_ENABLED"), Is.EqualTo("[parameters('vnetEnabled')]"));
+            Assert.That(main.Output("AZURE_VNET_ENABLED")["type"]!.ToString(), Is.EqualTo("bool"));
         });
     }
 
@@ -355,7 +276,7 @@ public sealed class MainTemplateTests
     // the identity resource: its id for "resourceId", reference(identity).<output> otherwise.
     private void AssertComesFromIdentityOutput(ArmTemplate module, string parameterName, string output)
     {
-        var sources = ArmTemplate.ModuleOutputsReferencedBy(module.ArgumentFromParent(parameterName));
+        var sources = module.Parent!.ModuleOutputsReferencedBy(module.ArgumentFromParent(parameterName));
         Assert.That(sources, Is.EqualTo(new[] { (IdentityModule, output) }), $"{module.DeploymentName}.{parameterName}");
         var outputValue = main.Module(IdentityModule).Output(output)["value"]!.ToString();
         Assert.That(outputValue, Does.Contain("'Microsoft.ManagedIdentity/userAssignedIdentities'"), $"{IdentityModule} output {output}");

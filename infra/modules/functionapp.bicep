@@ -43,7 +43,7 @@ param sqlDatabaseName string
 @minValue(1)
 param sqlMaxPoolSize int
 
-@description('Maximum on-demand instances per scale group.')
+@description('Maximum on-demand instances per function group (documented floor 40; lower only in a few regions, in preview).')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
@@ -60,6 +60,9 @@ param instanceMemoryMB int
 @minValue(1)
 @maxValue(1000)
 param httpPerInstanceConcurrency int
+
+@description('Subnet (delegated to Microsoft.App/environments) the app integrates with; empty for none.')
+param virtualNetworkSubnetId string = ''
 
 @description('NCRONTAB schedule (six fields, UTC) of the purge of soft-deleted todos.')
 param purgeSchedule string = '0 0 3 * * *'
@@ -101,6 +104,9 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Outbound traffic to the private endpoints (private addresses) goes through this subnet, and names resolve
+    // through the private DNS zones linked to its network.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'

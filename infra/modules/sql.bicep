@@ -1,4 +1,6 @@
-// Azure SQL logical server that accepts Microsoft Entra tokens only, and one database.
+// Azure SQL logical server that accepts Microsoft Entra tokens only, and one database. With vnetEnabled the server
+// has no public endpoint at all (the app reaches it through a private endpoint); the postprovision hook opens it
+// for the deployer's address only while it runs.
 
 @description('Name of the logical server (becomes <name>.database.windows.net).')
 param serverName string
@@ -38,8 +40,20 @@ param minCapacity string
 @description('Minutes of inactivity before the database pauses; -1 disables auto-pause.')
 param autoPauseDelayMinutes int
 
-@description('Single IPv4 address allowed through the firewall (the deployer\'s machine); empty for none.')
-param clientIpAddress string = ''
+@description('Private deployment: public network access disabled and no firewall rule. Otherwise public access with the "Allow Azure services" rule, which Flex Consumption without VNet integration needs.')
+param vnetEnabled bool
+
+@description('Use the free offer: the database pauses until next month when the monthly free amount is used up.')
+param useFreeLimit bool
+
+// The free offer with AutoPause: at most 32 GB of data, locally redundant backups only, and (reported when other
+// values are sent) only the default auto-pause delay, so none is sent.
+var freeLimitProperties = {
+  useFreeLimit: true
+  freeLimitExhaustionBehavior: 'AutoPause'
+  maxSizeBytes: 34359738368
+  requestedBackupStorageRedundancy: 'Local'
+}
 
 resource sqlServer 'Microsoft.Sql/servers@2025-01-01' = {
   name: serverName
@@ -47,7 +61,7 @@ resource sqlServer 'Microsoft.Sql/servers@2025-01-01' = {
   tags: tags
   properties: {
     minimalTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
     // No administratorLogin/administratorLoginPassword: with Entra-only authentication there is
     // no SQL login at all, so there is no password to create, store or leak.
     administrators: {
@@ -60,22 +74,15 @@ resource sqlServer 'Microsoft.Sql/servers@2025-01-01' = {
     }
   }
 
-  // 0.0.0.0-0.0.0.0 is Azure's convention for "Allow Azure services": Flex Consumption without
-  // VNet integration connects from shared Azure outbound addresses. Identity still gates access.
-  resource allowAzureServices 'firewallRules' = {
+  // 0.0.0.0-0.0.0.0 is Azure's convention for "Allow Azure services": Flex Consumption without VNet integration
+  // connects from shared Azure outbound addresses, so every Azure tenant's services can reach the endpoint and
+  // only Entra authentication stands in the way. Never created in the private deployment. The deployer's own
+  // address is not a rule here: the postprovision hook adds it for its run and removes it afterwards.
+  resource allowAzureServices 'firewallRules' = if (!vnetEnabled) {
     name: 'AllowAllWindowsAzureIps'
     properties: {
       startIpAddress: '0.0.0.0'
       endIpAddress: '0.0.0.0'
-    }
-  }
-
-  // One address, never a range: lets the deployer's machine run the schema deployment.
-  resource allowClientIp 'firewallRules' = if (!empty(clientIpAddress)) {
-    name: 'AllowDeployerClientIp'
-    properties: {
-      startIpAddress: clientIpAddress
-      endIpAddress: clientIpAddress
     }
   }
 }
@@ -91,14 +98,17 @@ resource database 'Microsoft.Sql/servers/databases@2025-01-01' = {
     family: 'Gen5'
     capacity: skuCapacity
   }
-  properties: {
-    // A paused database answers the first login with error 40613 ("database not currently
-    // available") while it resumes; the app's SqlClient retry logic treats 40613 as transient.
-    autoPauseDelay: autoPauseDelayMinutes
-    minCapacity: json(minCapacity)
-  }
+  // A paused database answers the first login with error 40613 ("database not currently available") while it
+  // resumes; the app's SqlClient retry logic treats 40613 as transient.
+  properties: union(
+    {
+      minCapacity: json(minCapacity)
+    },
+    useFreeLimit ? freeLimitProperties : { autoPauseDelay: autoPauseDelayMinutes }
+  )
 }
 
+output serverId string = sqlServer.id
 output serverName string = sqlServer.name
 output serverFqdn string = sqlServer.properties.fullyQualifiedDomainName
 output databaseName string = database.name

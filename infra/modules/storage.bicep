@@ -18,6 +18,9 @@ param deploymentContainerName string
 @description('Principal (object) id of the app\'s managed identity.')
 param appPrincipalId string
 
+@description('Private deployment: no public endpoint; the app reaches blobs through a private endpoint.')
+param vnetEnabled bool
+
 // Storage Blob Data Owner: the role the Functions docs name for an identity-based
 // AzureWebJobsStorage. The host keeps its keys and the timer trigger's singleton lease in blobs,
 // and Flex Consumption reads and writes deployment packages in the container below.
@@ -43,13 +46,19 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
     allowCrossTenantReplication: false
     supportsHttpsTrafficOnly: true
     minimumTlsVersion: 'TLS1_2'
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      // Flex Consumption without VNet integration reaches storage over public endpoints;
-      // access is still limited to Entra-authorised principals because keys are off.
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
+    // Private: only the blob private endpoint reaches the account (the host and Flex deployments use blobs only:
+    // HTTP and timer triggers need no queues or tables). Public: Flex Consumption without VNet integration reaches
+    // storage over its public endpoint, limited to Entra-authorised principals because keys are off.
+    publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
+    networkAcls: vnetEnabled
+      ? {
+          defaultAction: 'Deny'
+          bypass: 'None'
+        }
+      : {
+          defaultAction: 'Allow'
+          bypass: 'AzureServices'
+        }
   }
 
   resource blobService 'blobServices' = {
@@ -74,6 +83,7 @@ resource appBlobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
+output id string = storage.id
 output name string = storage.name
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output deploymentContainerName string = storage::blobService::deploymentContainer.name
