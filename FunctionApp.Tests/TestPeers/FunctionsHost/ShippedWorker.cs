@@ -1,0 +1,45 @@
+using System.Reflection;
+using AzureSqlFunctions.TestPeers.FunctionsHost;
+
+namespace AzureSqlFunctions.Tests.TestPeers.FunctionsHost;
+
+/// <summary>
+/// The app's worker assembly as the solution built it (FunctionApp/bin/&lt;Configuration&gt;/net10.0), named by
+/// FunctionApp.Tests.csproj. A FunctionsWorker=false build has no worker: the tests that drive it say so and stop.
+/// </summary>
+internal static class ShippedWorker
+{
+    public static string Path
+    {
+        get
+        {
+            var path = typeof(ShippedWorker).Assembly
+                .GetCustomAttributes<AssemblyMetadataAttribute>()
+                .SingleOrDefault(attribute => attribute.Key == "FunctionsWorkerPath")?.Value;
+            if (path is null)
+            {
+                Assert.Ignore("Built with FunctionsWorker=false: the app is a library, there is no worker process to drive.");
+            }
+
+            var full = System.IO.Path.GetFullPath(path!);
+            if (!File.Exists(full) || !File.Exists(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, "worker.config.json")))
+            {
+                Assert.Fail($"The worker is not built at {full} (FunctionApp is built with the tests).");
+            }
+
+            return full;
+        }
+    }
+
+    /// <summary>Options for the shipped worker with these app settings (a null value removes an inherited variable).</summary>
+    public static FunctionsHostOptions Options(params (string Key, string? Value)[] settings)
+    {
+        var options = new FunctionsHostOptions { WorkerPath = Path };
+        foreach (var (key, value) in settings)
+        {
+            options.AppSettings[key] = value;
+        }
+
+        return options;
+    }
+}
