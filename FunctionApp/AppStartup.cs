@@ -4,16 +4,47 @@ using AzureSqlFunctions.Maintenance;
 using AzureSqlFunctions.Sql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AzureSqlFunctions;
 
 /// <summary>
-/// What Program.cs checks before the worker connects to the host: every options section binds and validates, and the
-/// SQL path is built (which logs the credential in use). A bad setting stops the worker with its app-setting name.
+/// How Program.cs runs the built worker: first every options section binds and validates and the SQL path is built
+/// (which logs the credential in use) — a bad setting stops the worker with exit code 1 and its app-setting name on
+/// stderr — then the worker runs until the host terminates it.
 /// </summary>
 internal static class AppStartup
 {
+    public const int BadSettings = 1;
+
+    public static async Task<int> RunAsync(IHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        try
+        {
+            ValidateSettings(host.Services);
+        }
+        catch (AppSettingException ex)
+        {
+            await Console.Error.WriteLineAsync($"The app cannot start: {ex.Message}");
+            return BadSettings;
+        }
+
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        try
+        {
+            await host.RunAsync();
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // The host sent WorkerTerminate while the worker was still starting (its HTTP listener binding): a stop it
+            // asked for, not a crash.
+        }
+
+        return 0;
+    }
+
     public static void ValidateSettings(IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -10,16 +10,5 @@ builder.ConfigureFunctionsWebApplication(); // first: the unit of work below rep
 builder.UseMiddleware<UnitOfWorkMiddleware>();
 builder.Services.AddAzureSqlFunctions(builder.Configuration);
 
-var host = builder.Build();
-try
-{
-    AppStartup.ValidateSettings(host.Services); // a bad setting stops the worker here, named; logs the credential
-}
-catch (AppSettingException ex)
-{
-    await Console.Error.WriteLineAsync($"The app cannot start: {ex.Message}");
-    return 1;
-}
-
-await host.RunAsync();
-return 0;
+// Settings are validated (a bad one exits 1, naming it) before the worker connects to the host.
+return await AppStartup.RunAsync(builder.Build());

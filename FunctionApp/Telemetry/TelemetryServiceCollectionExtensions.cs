@@ -49,9 +49,15 @@ internal static class TelemetryServiceCollectionExtensions
                 }
             });
 
-        // The worker's own traces and resource, and the capability that tells the host to stop emitting a second copy
-        // of the worker's telemetry (host.json sets "telemetryMode": "OpenTelemetry").
-        openTelemetry.UseFunctionsWorkerDefaults();
+        if (exportToAzureMonitor)
+        {
+            // The worker's own traces and resource, and the capability that tells the host to stop emitting a second
+            // copy of the worker's telemetry (host.json sets "telemetryMode": "OpenTelemetry"). Only when the worker
+            // exports itself: with it, the worker's log lines reach the host without their invocation id and the host
+            // drops them from its console (azure-functions-dotnet-worker#3487, #3489), so under Core Tools — no
+            // connection string — a developer would see no log line of the app at all.
+            openTelemetry.UseFunctionsWorkerDefaults();
+        }
 
         if (exportToAzureMonitor)
         {

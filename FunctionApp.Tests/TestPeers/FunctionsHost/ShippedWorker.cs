@@ -5,7 +5,7 @@ namespace AzureSqlFunctions.Tests.TestPeers.FunctionsHost;
 
 /// <summary>
 /// The app's worker assembly as the solution built it (FunctionApp/bin/&lt;Configuration&gt;/net10.0), named by
-/// FunctionApp.Tests.csproj. A FunctionsWorker=false build has no worker: the tests that drive it say so and stop.
+/// FunctionApp.Tests.csproj. A missing worker fails the test: the solution always builds it.
 /// </summary>
 internal static class ShippedWorker
 {
@@ -15,13 +15,8 @@ internal static class ShippedWorker
         {
             var path = typeof(ShippedWorker).Assembly
                 .GetCustomAttributes<AssemblyMetadataAttribute>()
-                .SingleOrDefault(attribute => attribute.Key == "FunctionsWorkerPath")?.Value;
-            if (path is null)
-            {
-                Assert.Ignore("Built with FunctionsWorker=false: the app is a library, there is no worker process to drive.");
-            }
-
-            var full = System.IO.Path.GetFullPath(path!);
+                .Single(attribute => attribute.Key == "FunctionsWorkerPath").Value!;
+            var full = System.IO.Path.GetFullPath(path);
             if (!File.Exists(full) || !File.Exists(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, "worker.config.json")))
             {
                 Assert.Fail($"The worker is not built at {full} (FunctionApp is built with the tests).");

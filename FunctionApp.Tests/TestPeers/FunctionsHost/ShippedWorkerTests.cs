@@ -40,7 +40,7 @@ internal sealed class ShippedWorkerTests
             WorkerPath = workerPath,
             AppSettings =
             {
-                ["Sql__ConnectionString"] = _sql.Server.ConnectionString(TdsEncryption.Off) + AppOnPeer.ConnectionOptions,
+                ["Sql__ConnectionString"] = _sql.Server.ConnectionString(TdsEncryption.Off) + AzureSqlFunctions.Testing.AppPeers.ConnectionOptions,
                 ["Sql__AllowInsecureTransport"] = "true",
                 ["Sql__Credential"] = "ManagedIdentity",
                 ["Maintenance__PurgeSchedule"] = "0 0 3 * * *",

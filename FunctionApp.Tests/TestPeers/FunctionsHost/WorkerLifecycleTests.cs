@@ -16,7 +16,8 @@ internal sealed class WorkerLifecycleTests
         var options = ShippedWorker.Options(
             ("Sql__ConnectionString", setting == "Sql__ConnectionString" ? null : UnusedSqlServer),
             ("Sql__AllowInsecureTransport", "true"),
-            ("Sql__Credential", credential ?? "ManagedIdentity"));
+            ("Sql__Credential", credential ?? "ManagedIdentity"),
+            ("Maintenance__PurgeSchedule", "0 0 3 * * *"));
 
         var failure = Assert.ThrowsAsync<WorkerStartException>(() => FunctionsHostPeer.StartAsync(options));
 
@@ -29,14 +30,14 @@ internal sealed class WorkerLifecycleTests
     public async Task WorkerTerminate_ends_the_worker_by_itself_within_the_hosts_grace_period()
     {
         await using var host = await FunctionsHostPeer.StartAsync(ShippedWorker.Options(
-            ("Sql__ConnectionString", UnusedSqlServer), ("Sql__AllowInsecureTransport", "true"), ("Sql__Credential", "ManagedIdentity")));
+            ("Sql__ConnectionString", UnusedSqlServer), ("Sql__AllowInsecureTransport", "true"), ("Sql__Credential", "ManagedIdentity"), ("Maintenance__PurgeSchedule", "0 0 3 * * *")));
         var stopping = Stopwatch.StartNew();
 
         var exitCode = await host.StopAsync();
 
         Assert.Multiple(() =>
         {
-            Assert.That(exitCode, Is.Zero);
+            Assert.That(exitCode, Is.Zero, () => string.Join("\n", host.StandardError));
             Assert.That(host.WasKilled, Is.False, "it exited on WorkerTerminate, not by the peer's kill");
             Assert.That(stopping.Elapsed, Is.LessThan(FunctionsHostOptions.HostTerminateGracePeriod));
         });
@@ -46,7 +47,7 @@ internal sealed class WorkerLifecycleTests
     public async Task Disposing_the_peer_kills_a_worker_that_still_runs()
     {
         var host = await FunctionsHostPeer.StartAsync(ShippedWorker.Options(
-            ("Sql__ConnectionString", UnusedSqlServer), ("Sql__AllowInsecureTransport", "true"), ("Sql__Credential", "ManagedIdentity")));
+            ("Sql__ConnectionString", UnusedSqlServer), ("Sql__AllowInsecureTransport", "true"), ("Sql__Credential", "ManagedIdentity"), ("Maintenance__PurgeSchedule", "0 0 3 * * *")));
         var processId = host.ProcessId;
 
         await host.DisposeAsync();
