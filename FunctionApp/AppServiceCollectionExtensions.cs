@@ -1,3 +1,4 @@
+using AzureSqlFunctions.Auth;
 using AzureSqlFunctions.Health;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Maintenance;
@@ -17,6 +18,7 @@ internal static class AppServiceCollectionExtensions
     public static IServiceCollection AddAzureSqlFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAzureSql();
+        services.AddBearerTokenValidation();
         services.AddAppTelemetry(configuration);
 
         services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.SectionName).ValidateOnStart();

@@ -1,0 +1,142 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AzureSqlFunctions.Auth;
+
+/// <summary>
+/// Validates Entra ID v2.0 access tokens with Microsoft.IdentityModel: <see cref="JsonWebTokenHandler"/> checks the
+/// RS256 signature against the tenant's published keys, the issuer, the audience and the lifetime (with a small
+/// skew); the keys come from the tenant's OpenID Connect metadata through a <see cref="ConfigurationManager{T}"/>,
+/// which caches them, refreshes them every 12 hours, and re-reads them for an unknown key id at most once per
+/// <see cref="AuthOptions.MetadataRefreshInterval"/>. Then the tenant (<c>tid</c>), the caller's ids and the required
+/// scope or app role are checked here. One instance for the app.
+/// </summary>
+internal sealed partial class BearerTokenValidator : IDisposable
+{
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly AuthOptions _options;
+    private readonly ILogger<BearerTokenValidator> _logger;
+    private readonly HttpClient _http;
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly TokenValidationParameters _parameters;
+    private readonly Guid _tenantId;
+
+    public BearerTokenValidator(IOptions<AuthOptions> options, ILogger<BearerTokenValidator> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _logger = logger;
+        _tenantId = Guid.Parse(_options.TenantId!);
+        _http = new HttpClient { Timeout = MetadataTimeout };
+        Metadata = new ConfigurationManager<OpenIdConnectConfiguration>(
+            _options.MetadataAddress,
+            new OpenIdConnectConfigurationRetriever(),
+            new HttpDocumentRetriever(_http) { RequireHttps = !_options.AllowInsecureMetadata })
+        {
+            RefreshInterval = _options.MetadataRefreshInterval,
+        };
+        _parameters = new TokenValidationParameters
+        {
+            ConfigurationManager = Metadata,
+            ValidIssuer = _options.Issuer,
+            ValidAudience = _options.Audience,
+            // Entra signs access tokens with RS256 only: this also refuses alg "none" and HMAC key confusion.
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            RequireAudience = true,
+            ClockSkew = _options.ClockSkew,
+            // The token's kid names its key; an unknown kid means new keys (or a forgery), not "try them all".
+            TryAllIssuerSigningKeys = false,
+        };
+    }
+
+    /// <summary>The tenant's metadata and keys, as cached.</summary>
+    public ConfigurationManager<OpenIdConnectConfiguration> Metadata { get; }
+
+    public AuthOptions Options => _options;
+
+    /// <summary>Checks the credentials <paramref name="request"/> carries.</summary>
+    public async Task<BearerCheck> CheckAsync(HttpRequest request)
+    {
+        var (token, failure) = BearerCredentials.Read(request);
+        return failure ?? await CheckTokenAsync(token!);
+    }
+
+    /// <summary>Checks one access token (the text after <c>Bearer </c>).</summary>
+    public async Task<BearerCheck> CheckTokenAsync(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (!await KeysAvailableAsync())
+        {
+            return BearerCheck.KeysUnavailable;
+        }
+
+        var result = await _handler.ValidateTokenAsync(token, _parameters);
+        if (!result.IsValid)
+        {
+            return BearerCheck.Invalid(TokenFailures.Describe(result.Exception));
+        }
+
+        return Authorize((JsonWebToken)result.SecurityToken);
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<bool> KeysAvailableAsync()
+    {
+        try
+        {
+            // Answered from the cache except on the first call and after the refresh interval.
+            await Metadata.GetConfigurationAsync(CancellationToken.None);
+            return true;
+        }
+        catch (InvalidOperationException ex)
+        {
+            LogKeysUnavailable(_logger, _options.MetadataAddress, ex.GetType().Name, ex.InnerException?.GetType().Name);
+            return false;
+        }
+    }
+
+    /// <summary>The tenant, the caller's ids and the scope or role, on a token whose signature, issuer, audience and lifetime passed.</summary>
+    private BearerCheck Authorize(JsonWebToken token)
+    {
+        if (!Guid.TryParse(Text(token, "tid"), out var tenantId) || tenantId != _tenantId)
+        {
+            return BearerCheck.Invalid(TokenFailures.WrongTenant);
+        }
+
+        if (!Guid.TryParse(Text(token, "oid"), out var objectId))
+        {
+            return BearerCheck.Invalid("The token names no user or app (no oid claim).");
+        }
+
+        var clientId = Text(token, "azp") ?? Text(token, "appid") ?? string.Empty;
+        var roles = token.TryGetPayloadValue<string[]>("roles", out var granted) ? granted : [];
+        if (Text(token, "scp") is { } scopeText)
+        {
+            // A delegated token: the user's client app must have been granted the API's scope.
+            var scopes = scopeText.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return scopes.Contains(_options.Scope, StringComparer.Ordinal)
+                ? BearerCheck.Accepted(new Caller(tenantId, objectId, clientId, CallerKind.User, scopes, roles))
+                : BearerCheck.InsufficientScope($"The token does not grant the scope {_options.Scope}.");
+        }
+
+        // App-only (client credentials): the service must have been assigned the API's app role.
+        return roles.Contains(_options.AppRole, StringComparer.Ordinal)
+            ? BearerCheck.Accepted(new Caller(tenantId, objectId, clientId, CallerKind.Application, [], roles))
+            : BearerCheck.InsufficientScope($"The app-only token does not carry the app role {_options.AppRole}.");
+    }
+
+    private static string? Text(JsonWebToken token, string claim) =>
+        token.TryGetPayloadValue<string>(claim, out var value) && !string.IsNullOrEmpty(value) ? value : null;
+
+    [LoggerMessage(EventId = 600, Level = LogLevel.Warning, Message = "The tenant's signing keys could not be loaded from {MetadataAddress}: {ErrorType} ({InnerErrorType})")]
+    private static partial void LogKeysUnavailable(ILogger logger, string metadataAddress, string errorType, string? innerErrorType);
+}
