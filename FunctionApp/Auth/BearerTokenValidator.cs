@@ -3,62 +3,42 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
-using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AzureSqlFunctions.Auth;
 
 /// <summary>
 /// Validates Entra ID v2.0 access tokens with Microsoft.IdentityModel: <see cref="JsonWebTokenHandler"/> checks the
-/// RS256 signature against the tenant's published keys, the issuer, the audience and the lifetime (with a small
-/// skew); the keys come from the tenant's OpenID Connect metadata through a <see cref="ConfigurationManager{T}"/>,
-/// which caches them, refreshes them every 12 hours, and re-reads them for an unknown key id at most once per
-/// <see cref="AuthOptions.MetadataRefreshInterval"/>. Then the tenant (<c>tid</c>), the caller's ids and the required
-/// scope or app role are checked here. One instance for the app.
+/// RS256 signature against the tenant's published keys (<see cref="TenantSigningKeys"/>), the issuer, the audience
+/// and the lifetime (with a small skew); then the tenant (<c>tid</c>), the caller's ids and the required scope or app
+/// role are checked here. One instance for the app.
 /// </summary>
 internal sealed partial class BearerTokenValidator : IDisposable
 {
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
 
     private readonly AuthOptions _options;
-    private readonly ILogger<BearerTokenValidator> _logger;
     private readonly HttpClient _http;
     private readonly JsonWebTokenHandler _handler = new();
-    private readonly TokenValidationParameters _parameters;
     private readonly Guid _tenantId;
 
-    public BearerTokenValidator(IOptions<AuthOptions> options, ILogger<BearerTokenValidator> logger)
+    public BearerTokenValidator(IOptions<AuthOptions> options, TimeProvider time, ILogger<BearerTokenValidator> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
-        _logger = logger;
         _tenantId = Guid.Parse(_options.TenantId!);
         _http = new HttpClient { Timeout = MetadataTimeout };
-        Metadata = new ConfigurationManager<OpenIdConnectConfiguration>(
+        Keys = new TenantSigningKeys(
             _options.MetadataAddress,
-            new OpenIdConnectConfigurationRetriever(),
-            new HttpDocumentRetriever(_http) { RequireHttps = !_options.AllowInsecureMetadata })
-        {
-            RefreshInterval = _options.MetadataRefreshInterval,
-        };
-        _parameters = new TokenValidationParameters
-        {
-            ConfigurationManager = Metadata,
-            ValidIssuer = _options.Issuer,
-            ValidAudience = _options.Audience,
-            // Entra signs access tokens with RS256 only: this also refuses alg "none" and HMAC key confusion.
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
-            RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            RequireAudience = true,
-            ClockSkew = _options.ClockSkew,
-            // The token's kid names its key; an unknown kid means new keys (or a forgery), not "try them all".
-            TryAllIssuerSigningKeys = false,
-        };
+            new HttpDocumentRetriever(_http) { RequireHttps = !_options.AllowInsecureMetadata },
+            ParametersFor,
+            _options.MetadataRefreshInterval,
+            time,
+            logger);
     }
 
-    /// <summary>The tenant's metadata and keys, as cached.</summary>
-    public ConfigurationManager<OpenIdConnectConfiguration> Metadata { get; }
+    /// <summary>The tenant's signing keys, as cached.</summary>
+    public TenantSigningKeys Keys { get; }
 
     public AuthOptions Options => _options;
 
@@ -73,36 +53,43 @@ internal sealed partial class BearerTokenValidator : IDisposable
     public async Task<BearerCheck> CheckTokenAsync(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        if (!await KeysAvailableAsync())
+        if (await Keys.CurrentAsync() is not { } keys)
         {
             return BearerCheck.KeysUnavailable;
         }
 
-        var result = await _handler.ValidateTokenAsync(token, _parameters);
-        if (!result.IsValid)
+        var result = await _handler.ValidateTokenAsync(token, keys.Parameters);
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && await Keys.RefreshForUnknownKeyAsync(keys) is { } fresh)
         {
-            return BearerCheck.Invalid(TokenFailures.Describe(result.Exception));
+            // A key id the held keys lack: the tenant may have rolled its keys over.
+            result = await _handler.ValidateTokenAsync(token, fresh.Parameters);
         }
 
-        return Authorize((JsonWebToken)result.SecurityToken);
+        return result.IsValid
+            ? Authorize((JsonWebToken)result.SecurityToken)
+            : BearerCheck.Invalid(TokenFailures.Describe(result.Exception));
     }
 
-    public void Dispose() => _http.Dispose();
-
-    private async Task<bool> KeysAvailableAsync()
+    public void Dispose()
     {
-        try
-        {
-            // Answered from the cache except on the first call and after the refresh interval.
-            await Metadata.GetConfigurationAsync(CancellationToken.None);
-            return true;
-        }
-        catch (InvalidOperationException ex)
-        {
-            LogKeysUnavailable(_logger, _options.MetadataAddress, ex.GetType().Name, ex.InnerException?.GetType().Name);
-            return false;
-        }
+        Keys.Dispose();
+        _http.Dispose();
     }
+
+    private TokenValidationParameters ParametersFor(IReadOnlyCollection<SecurityKey> keys) => new()
+    {
+        IssuerSigningKeys = keys,
+        ValidIssuer = _options.Issuer,
+        ValidAudience = _options.Audience,
+        // Entra signs access tokens with RS256 only: this also refuses alg "none" and HMAC key confusion.
+        ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+        RequireSignedTokens = true,
+        RequireExpirationTime = true,
+        RequireAudience = true,
+        ClockSkew = _options.ClockSkew,
+        // The token's kid names its key; an unknown kid means new keys (or a forgery), not "try them all".
+        TryAllIssuerSigningKeys = false,
+    };
 
     /// <summary>The tenant, the caller's ids and the scope or role, on a token whose signature, issuer, audience and lifetime passed.</summary>
     private BearerCheck Authorize(JsonWebToken token)
@@ -136,7 +123,4 @@ internal sealed partial class BearerTokenValidator : IDisposable
 
     private static string? Text(JsonWebToken token, string claim) =>
         token.TryGetPayloadValue<string>(claim, out var value) && !string.IsNullOrEmpty(value) ? value : null;
-
-    [LoggerMessage(EventId = 600, Level = LogLevel.Warning, Message = "The tenant's signing keys could not be loaded from {MetadataAddress}: {ErrorType} ({InnerErrorType})")]
-    private static partial void LogKeysUnavailable(ILogger logger, string metadataAddress, string errorType, string? innerErrorType);
 }
