@@ -10,7 +10,11 @@ internal static class AuthServiceCollectionExtensions
     public static IServiceCollection AddBearerTokenValidation(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
+        services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.SectionName)
+            // An empty Auth__Instance (as an unset azd value arrives) means the default, Entra's public cloud.
+            .PostConfigure(static options => options.Instance = string.IsNullOrWhiteSpace(options.Instance) ? AuthOptions.DefaultInstance : options.Instance)
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.TryAddSingleton<BearerTokenValidator>();
         return services;

@@ -59,7 +59,7 @@ internal sealed partial class BearerTokenValidator : IDisposable
         }
 
         var result = await _handler.ValidateTokenAsync(token, keys.Parameters);
-        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && await Keys.RefreshForUnknownKeyAsync(keys) is { } fresh)
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && NamesAnRs256Key(token) && await Keys.RefreshForUnknownKeyAsync(keys) is { } fresh)
         {
             // A key id the held keys lack: the tenant may have rolled its keys over.
             result = await _handler.ValidateTokenAsync(token, fresh.Parameters);
@@ -74,6 +74,13 @@ internal sealed partial class BearerTokenValidator : IDisposable
     {
         Keys.Dispose();
         _http.Dispose();
+    }
+
+    /// <summary>Only an RS256 token naming a key id can be helped by re-reading the keys (an HS256 or kid-less one cannot).</summary>
+    private bool NamesAnRs256Key(string token)
+    {
+        var header = _handler.ReadJsonWebToken(token);
+        return !string.IsNullOrEmpty(header.Kid) && string.Equals(header.Alg, SecurityAlgorithms.RsaSha256, StringComparison.Ordinal);
     }
 
     private TokenValidationParameters ParametersFor(IReadOnlyCollection<SecurityKey> keys) => new()
