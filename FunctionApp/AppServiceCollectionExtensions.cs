@@ -2,6 +2,7 @@ using AzureSqlFunctions.Auth;
 using AzureSqlFunctions.Health;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Maintenance;
+using AzureSqlFunctions.OpenApi;
 using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Telemetry;
 using Microsoft.AspNetCore.DataProtection;
@@ -19,6 +20,7 @@ internal static class AppServiceCollectionExtensions
     {
         services.AddAzureSql();
         services.AddBearerTokenValidation();
+        services.AddSingleton<OpenApiDocument>();
         services.AddAppTelemetry(configuration);
 
         services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.SectionName).ValidateOnStart();
