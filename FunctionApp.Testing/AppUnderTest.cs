@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using Azure.Core;
 using AzureSqlFunctions.Auth;
+using AzureSqlFunctions.Cors;
 using AzureSqlFunctions.Middleware;
 using AzureSqlFunctions.Sql;
 using Microsoft.AspNetCore.Http;
@@ -19,7 +20,8 @@ namespace AzureSqlFunctions.Testing;
 /// An HTTP invocation goes the way ASP.NET Core integration takes it: the request becomes an <see cref="HttpContext"/>
 /// in <see cref="FunctionContext.Items"/>, the middleware runs the function, and the invocation's result (an
 /// <see cref="IResult"/>) is written to the response afterwards. Log lines are kept by FakeLogger.
-/// The app's middleware run in Program.cs's order: <see cref="BearerTokenMiddleware"/>, then the unit of work. Every
+/// The app's middleware run in Program.cs's order: <see cref="ExposedHeadersMiddleware"/>, <see cref="BearerTokenMiddleware"/>,
+/// then the unit of work. Every
 /// HTTP request is sent with a valid token of <see cref="ApiSignIn.DefaultUser"/> unless it carries its own
 /// Authorization header or <see cref="SendsTokenByDefault"/> is off.
 /// </summary>
@@ -33,6 +35,7 @@ internal sealed class AppUnderTest : IAsyncDisposable
     private static readonly TestFunctionDefinition AdHocTimer = new("TestTimerFunction", "Tests.Timer", "timer", "timerTrigger");
 
     private readonly ServiceProvider _services;
+    private readonly ExposedHeadersMiddleware _exposedHeaders = new();
     private readonly BearerTokenMiddleware _bearer;
     private readonly UnitOfWorkMiddleware _middleware;
     private readonly Dictionary<string, TestFunctionDefinition> _definitions;
@@ -214,8 +217,8 @@ internal sealed class AppUnderTest : IAsyncDisposable
             context.Items[HttpContextKey] = http;
         }
 
-        // Program.cs's order: the token gate, then the unit of work, then the function.
-        await _bearer.Invoke(context, c => _middleware.Invoke(c, async invoked => bindings.InvocationResult = await function(invoked)));
+        // Program.cs's order: exposed headers, the token gate, the unit of work, the function.
+        await _exposedHeaders.Invoke(context, exposed => _bearer.Invoke(exposed, c => _middleware.Invoke(c, async invoked => bindings.InvocationResult = await function(invoked))));
         var result = bindings.InvocationResult;
         if (http is not null && result is IResult written)
         {
