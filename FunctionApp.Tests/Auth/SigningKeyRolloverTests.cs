@@ -110,6 +110,23 @@ internal sealed class SigningKeyRolloverTests
     }
 
     [Test]
+    public async Task Tokens_no_key_could_verify_never_cause_a_reread()
+    {
+        Assert.That((await CallAsync(_signIn.UserToken(_user))).Status, Is.EqualTo(200));
+
+        // An HMAC-signed token and one with alg none name no RS256 key: new keys could not help them.
+        var answers = new List<int>();
+        for (var i = 0; i < 5; i++)
+        {
+            answers.Add((await CallAsync(SignedRequests.SymmetricallySigned(_signIn.UserToken(_user)))).Status);
+            answers.Add((await CallAsync(SignedRequests.Unsigned(_signIn.UserToken(_user)))).Status);
+        }
+
+        Assert.That(answers, Has.All.EqualTo(401));
+        Assert.That(Provider.KeysRequests, Is.EqualTo(1), "only the first call read the keys");
+    }
+
+    [Test]
     public async Task Keys_that_cannot_be_read_answer_503_with_Retry_After_and_are_retried_after_the_delay_not_per_call()
     {
         Provider.FailMetadata = true;
