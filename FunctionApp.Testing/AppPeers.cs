@@ -37,6 +37,9 @@ internal sealed class AppPeers : IAsyncDisposable
 
     public TdsServer Server { get; }
 
+    /// <summary>The sign-in the apps made from here trust; null: <see cref="ApiSignIn.Shared"/>.</summary>
+    public ApiSignIn? SignIn { get; set; }
+
     /// <summary>The managed-identity endpoint, once <see cref="StartManagedIdentityAsync"/> ran.</summary>
     public ManagedIdentityEndpoint? Identity { get; private set; }
 
@@ -119,7 +122,7 @@ internal sealed class AppPeers : IAsyncDisposable
             }
         }
 
-        var app = AppUnderTest.Start([.. defaults, .. settings], credential, time, configure);
+        var app = AppUnderTest.Start([.. defaults, .. settings], credential, time, configure, SignIn);
         _apps.Add(app);
         return app;
     }

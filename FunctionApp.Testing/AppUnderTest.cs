@@ -1,6 +1,8 @@
 using System.Reflection;
 using System.Text;
 using Azure.Core;
+using AzureSqlFunctions.Auth;
+using AzureSqlFunctions.Cors;
 using AzureSqlFunctions.Middleware;
 using AzureSqlFunctions.Sql;
 using Microsoft.AspNetCore.Http;
@@ -18,6 +20,10 @@ namespace AzureSqlFunctions.Testing;
 /// An HTTP invocation goes the way ASP.NET Core integration takes it: the request becomes an <see cref="HttpContext"/>
 /// in <see cref="FunctionContext.Items"/>, the middleware runs the function, and the invocation's result (an
 /// <see cref="IResult"/>) is written to the response afterwards. Log lines are kept by FakeLogger.
+/// The app's middleware run in Program.cs's order: <see cref="ExposedHeadersMiddleware"/>, <see cref="BearerTokenMiddleware"/>,
+/// then the unit of work. Every
+/// HTTP request is sent with a valid token of <see cref="ApiSignIn.DefaultUser"/> unless it carries its own
+/// Authorization header or <see cref="SendsTokenByDefault"/> is off.
 /// </summary>
 internal sealed class AppUnderTest : IAsyncDisposable
 {
@@ -29,17 +35,30 @@ internal sealed class AppUnderTest : IAsyncDisposable
     private static readonly TestFunctionDefinition AdHocTimer = new("TestTimerFunction", "Tests.Timer", "timer", "timerTrigger");
 
     private readonly ServiceProvider _services;
+    private readonly ExposedHeadersMiddleware _exposedHeaders = new();
+    private readonly BearerTokenMiddleware _bearer;
     private readonly UnitOfWorkMiddleware _middleware;
     private readonly Dictionary<string, TestFunctionDefinition> _definitions;
 
-    private AppUnderTest(ServiceProvider services)
+    private AppUnderTest(ServiceProvider services, ApiSignIn signIn)
     {
         _services = services;
+        SignIn = signIn;
+        _bearer = ActivatorUtilities.CreateInstance<BearerTokenMiddleware>(services);
         _middleware = ActivatorUtilities.CreateInstance<UnitOfWorkMiddleware>(services);
         _definitions = Catalog.Functions.ToDictionary(f => f.Name, TestFunctionDefinition.From, StringComparer.Ordinal);
     }
 
     public IServiceProvider Services => _services;
+
+    /// <summary>The sign-in the app trusts (its <c>Auth__…</c> settings point at it).</summary>
+    public ApiSignIn SignIn { get; }
+
+    /// <summary>
+    /// On (the default): a request without an Authorization header gets a valid token of the sign-in's default user,
+    /// so tests of other features need not sign in. Auth tests turn it off.
+    /// </summary>
+    public bool SendsTokenByDefault { get; set; } = true;
 
     /// <summary>The app's unit-of-work middleware, as the worker holds it (one instance for the app).</summary>
     public UnitOfWorkMiddleware Middleware => _middleware;
@@ -70,13 +89,16 @@ internal sealed class AppUnderTest : IAsyncDisposable
     /// <param name="credential">Null: the app builds the credential <c>Sql__Credential</c> names, as in production.</param>
     /// <param name="time">The app's clock (shared with a test's token issuer to rotate tokens without waiting).</param>
     /// <param name="configure">Registrations made before the app's own (the app only adds what is not there yet).</param>
+    /// <param name="signIn">The sign-in the app trusts; <see cref="ApiSignIn.Shared"/> by default. Its settings come first, so a test's own win.</param>
     public static AppUnderTest Start(
         IEnumerable<(string Key, string? Value)> settings,
         TokenCredential? credential = null,
         TimeProvider? time = null,
-        Action<IServiceCollection>? configure = null)
+        Action<IServiceCollection>? configure = null,
+        ApiSignIn? signIn = null)
     {
-        var configuration = AppSettings.Configuration([("Maintenance__PurgeSchedule", "0 0 3 * * *"), .. settings]);
+        signIn ??= ApiSignIn.Shared;
+        var configuration = AppSettings.Configuration([.. signIn.Settings, ("Maintenance__PurgeSchedule", "0 0 3 * * *"), .. settings]);
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         if (credential is not null)
@@ -104,7 +126,7 @@ internal sealed class AppUnderTest : IAsyncDisposable
             throw;
         }
 
-        return new AppUnderTest(provider);
+        return new AppUnderTest(provider, signIn);
     }
 
     /// <summary>Sends a request the way the host proxies it; routing by the indexed routes under host.json's prefix.</summary>
@@ -133,11 +155,22 @@ internal sealed class AppUnderTest : IAsyncDisposable
     /// An ad-hoc HTTP function under the real middleware, for tests of the unit of work itself: <paramref name="body"/>
     /// gets the invocation's connection and answers an <see cref="IResult"/> (null: 204).
     /// </summary>
-    public async Task<HttpAnswer> RunHttpAsync(Func<InvocationConnection, Task<IResult?>> body, CancellationToken cancellation = default)
+    public Task<HttpAnswer> RunHttpAsync(Func<InvocationConnection, Task<IResult?>> body, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(body);
-        var http = NewHttpContext(TestRequest.Get("/api/test"));
-        var result = await InvokeAsync(AdHocHttp, http, async context => await body(context.GetInvocationConnection()) ?? Results.NoContent(), cancellation);
+        return RunHttpAsync(TestRequest.Get("/api/test"), context => body(context.GetInvocationConnection()), cancellation);
+    }
+
+    /// <summary>
+    /// An ad-hoc HTTP function (one that requires a token) receiving <paramref name="request"/> under the app's real
+    /// middleware: <paramref name="body"/> gets the invocation's context (its caller, its connection).
+    /// </summary>
+    public async Task<HttpAnswer> RunHttpAsync(TestRequest request, Func<FunctionContext, Task<IResult?>> body, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(body);
+        var http = NewHttpContext(request);
+        var result = await InvokeAsync(AdHocHttp, http, async context => await body(context) ?? Results.NoContent(), cancellation);
         return await WriteAsync(http, result);
     }
 
@@ -184,7 +217,8 @@ internal sealed class AppUnderTest : IAsyncDisposable
             context.Items[HttpContextKey] = http;
         }
 
-        await _middleware.Invoke(context, async c => bindings.InvocationResult = await function(c));
+        // Program.cs's order: exposed headers, the token gate, the unit of work, the function.
+        await _exposedHeaders.Invoke(context, exposed => _bearer.Invoke(exposed, c => _middleware.Invoke(c, async invoked => bindings.InvocationResult = await function(invoked))));
         var result = bindings.InvocationResult;
         if (http is not null && result is IResult written)
         {
@@ -214,7 +248,7 @@ internal sealed class AppUnderTest : IAsyncDisposable
         return method.ReturnType.IsGenericType ? method.ReturnType.GetProperty(nameof(Task<object>.Result))!.GetValue(task) : null;
     }
 
-    private static DefaultHttpContext NewHttpContext(TestRequest request)
+    private DefaultHttpContext NewHttpContext(TestRequest request)
     {
         var http = new DefaultHttpContext();
         var target = request.Target;
@@ -227,6 +261,11 @@ internal sealed class AppUnderTest : IAsyncDisposable
         foreach (var (name, value) in request.Headers)
         {
             http.Request.Headers.Append(name, value);
+        }
+
+        if (SendsTokenByDefault && !http.Request.Headers.ContainsKey("Authorization"))
+        {
+            http.Request.Headers.Authorization = "Bearer " + SignIn.DefaultUserToken;
         }
 
         if (request.Body is { } body)

@@ -1,6 +1,8 @@
+using AzureSqlFunctions.Auth;
 using AzureSqlFunctions.Health;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Maintenance;
+using AzureSqlFunctions.OpenApi;
 using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Telemetry;
 using Microsoft.AspNetCore.DataProtection;
@@ -17,6 +19,8 @@ internal static class AppServiceCollectionExtensions
     public static IServiceCollection AddAzureSqlFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAzureSql();
+        services.AddBearerTokenValidation();
+        services.AddSingleton<OpenApiDocument>();
         services.AddAppTelemetry(configuration);
 
         services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.SectionName).ValidateOnStart();

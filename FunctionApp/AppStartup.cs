@@ -1,4 +1,5 @@
 using System.Reflection;
+using AzureSqlFunctions.Auth;
 using AzureSqlFunctions.Health;
 using AzureSqlFunctions.Maintenance;
 using AzureSqlFunctions.Sql;
@@ -51,7 +52,9 @@ internal static class AppStartup
         Bind<SqlOptions>(services, SqlOptions.SectionName);
         Bind<HealthOptions>(services, HealthOptions.SectionName);
         Bind<MaintenanceOptions>(services, MaintenanceOptions.SectionName);
+        Bind<AuthOptions>(services, AuthOptions.SectionName);
         services.GetRequiredService<SqlConnectionFactory>();
+        services.GetRequiredService<BearerTokenValidator>();
     }
 
     private static void Bind<T>(IServiceProvider services, string section)

@@ -1,4 +1,6 @@
 using AzureSqlFunctions;
+using AzureSqlFunctions.Auth;
+using AzureSqlFunctions.Cors;
 using AzureSqlFunctions.Middleware;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
@@ -6,7 +8,9 @@ using Microsoft.Extensions.Hosting;
 // The isolated worker. HTTP requests arrive through the ASP.NET Core integration (HttpRequest in, IResult out);
 // every HTTP- and timer-triggered invocation gets one token-authenticated SqlConnection from the unit of work.
 var builder = FunctionsApplication.CreateBuilder(args);
-builder.ConfigureFunctionsWebApplication(); // first: the unit of work below replaces results the integration writes
+builder.ConfigureFunctionsWebApplication(); // first: the middleware below set results the integration writes
+builder.UseMiddleware<ExposedHeadersMiddleware>(); // ETag, Location, Retry-After readable by browser scripts (CORS)
+builder.UseMiddleware<BearerTokenMiddleware>(); // a refused caller is answered before any unit of work starts
 builder.UseMiddleware<UnitOfWorkMiddleware>();
 builder.Services.AddAzureSqlFunctions(builder.Configuration);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README): builds the solution (the isolated-worker app, its tests, the test peers and the
-# benchmarks) and runs every test. Ends with one line "N passed, N failed, N skipped" summed over all test results.
+# benchmarks), runs every test, and lints the OpenAPI document (counted as one more test: passed or failed). Ends with
+# one line "N passed, N failed, N skipped" summed over all test results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,19 @@ done
 
 if [ "$files" -eq 0 ] && [ "$status" -ne 0 ]; then
   failed=$((failed + 1)) # the build or the test host failed before any result was written
+fi
+
+# The OpenAPI document, linted by Redocly CLI at the version eng/openapi/package-lock.json pins (installed there by
+# npm ci: nothing global). A lint that cannot run (no npm, no registry) fails like a failing lint.
+echo "== OpenAPI lint: FunctionApp/OpenApi/openapi.json (eng/openapi) =="
+if command -v npm >/dev/null \
+  && npm ci --prefix eng/openapi --no-audit --no-fund --loglevel=error \
+  && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npm run --prefix eng/openapi --silent lint; then
+  echo "OpenAPI lint: passed"
+  passed=$((passed + 1))
+else
+  echo "OpenAPI lint: FAILED (see above; needs node and npm)"
+  failed=$((failed + 1))
 fi
 
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"

@@ -4,6 +4,7 @@
 targetScope = 'subscription'
 
 import { sizingProblems, workerLimit } from 'sizing.bicep'
+import { corsOriginProblems } from 'cors.bicep'
 
 @description('azd environment name; prefixes the resource group and seeds resource names.')
 @minLength(1)
@@ -104,6 +105,19 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param httpPerInstanceConcurrency int
 
+@description('Directory (tenant) id of the API\'s Entra app registration, whose access tokens the app accepts; empty for the deployment\'s own tenant.')
+param authTenantId string = ''
+
+@description('Audience the app requires in access tokens: the API app registration\'s client id (v2.0 tokens) or its application ID URI. README: sign-in.')
+@minLength(1)
+param authAudience string
+
+@description('Browser origins (https://host[:port]) allowed to call the API from scripts; empty for none. Never *: see cors.bicep.')
+param corsAllowedOrigins array = []
+
+@description('App Service Authentication as a second gate in front of the app (it rejects requests without a valid token before they reach the worker). The app validates every token itself either way.')
+param appServiceAuthEnabled bool = false
+
 var tags = {
   'azd-env-name': environmentName
 }
@@ -123,6 +137,9 @@ var sizingProblemText = join(sizingProblems(sizing), ' ')
 // main.bicepparam already stops azd on a broken rule while it builds the parameters; this refuses any other
 // deployment at validation, before anything is created, instead of failing with 10928 under load.
 var checkedSqlMaxPoolSize = empty(sizingProblemText) ? sqlMaxPoolSize : fail(sizingProblemText)
+
+var corsProblemText = join(corsOriginProblems(corsAllowedOrigins), ' ')
+var checkedCorsAllowedOrigins = empty(corsProblemText) ? corsAllowedOrigins : fail(corsProblemText)
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
@@ -253,6 +270,11 @@ module functionApp 'modules/functionapp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
     virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
+    authTenantId: empty(authTenantId) ? tenant().tenantId : authTenantId
+    authAudience: authAudience
+    authInstance: environment().authentication.loginEndpoint
+    corsAllowedOrigins: checkedCorsAllowedOrigins
+    appServiceAuthEnabled: appServiceAuthEnabled
   }
 }
 
@@ -273,3 +295,7 @@ output AZURE_FUNCTION_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+// What a front end signs in against: the API's tenant and audience (README: sign-in).
+output AZURE_AUTH_TENANT_ID string = empty(authTenantId) ? tenant().tenantId : authTenantId
+output AZURE_AUTH_AUDIENCE string = authAudience
+output AZURE_OPENAPI_URL string = 'https://${functionApp.outputs.defaultHostName}/api/openapi.json'

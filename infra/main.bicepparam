@@ -5,6 +5,7 @@
 using 'main.bicep'
 
 import { isWholeNumber, sizingProblems } from 'sizing.bicep'
+import { corsOriginProblems, originList } from 'cors.bicep'
 
 param environmentName = readEnvironmentVariable('AZURE_ENV_NAME')
 param location = readEnvironmentVariable('AZURE_LOCATION')
@@ -21,6 +22,11 @@ var sqlMaxPoolSizeText = readEnvironmentVariable('AZURE_SQL_MAX_POOL_SIZE', '7')
 var maximumInstanceCountText = readEnvironmentVariable('AZURE_FUNCTION_MAXIMUM_INSTANCE_COUNT', '40')
 var httpPerInstanceConcurrencyText = readEnvironmentVariable('AZURE_FUNCTION_HTTP_CONCURRENCY', '7')
 var sqlReservedWorkersText = readEnvironmentVariable('AZURE_SQL_RESERVED_WORKERS', '10')
+// Sign-in and browsers (README: sign-in): the API's app registration, and the front ends' origins.
+var authAudienceText = trim(readEnvironmentVariable('AZURE_AUTH_AUDIENCE', ''))
+var authTenantIdText = trim(readEnvironmentVariable('AZURE_AUTH_TENANT_ID', ''))
+var corsAllowedOriginList = originList(readEnvironmentVariable('AZURE_CORS_ALLOWED_ORIGINS', ''))
+var appServiceAuthText = toLower(readEnvironmentVariable('AZURE_APP_SERVICE_AUTH_ENABLED', 'false'))
 
 var settingProblems = filter([
   contains(['true', 'false'], vnetEnabledText) ? '' : 'AZURE_VNET_ENABLED must be true or false, not "${vnetEnabledText}".'
@@ -30,11 +36,18 @@ var settingProblems = filter([
   isWholeNumber(maximumInstanceCountText) ? '' : 'AZURE_FUNCTION_MAXIMUM_INSTANCE_COUNT must be a whole number, not "${maximumInstanceCountText}".'
   isWholeNumber(httpPerInstanceConcurrencyText) ? '' : 'AZURE_FUNCTION_HTTP_CONCURRENCY must be a whole number, not "${httpPerInstanceConcurrencyText}".'
   isWholeNumber(sqlReservedWorkersText) ? '' : 'AZURE_SQL_RESERVED_WORKERS must be a whole number, not "${sqlReservedWorkersText}".'
+  empty(authAudienceText) ? 'AZURE_AUTH_AUDIENCE must be set to the API app registration\'s client id (azd env set AZURE_AUTH_AUDIENCE <appId>; README: sign-in).' : ''
+  contains(['true', 'false'], appServiceAuthText) ? '' : 'AZURE_APP_SERVICE_AUTH_ENABLED must be true or false, not "${appServiceAuthText}".'
+  join(corsOriginProblems(corsAllowedOriginList), ' ')
 ], problem => !empty(problem))
 
 // Private by default (README: what vnetEnabled=false exposes).
 param vnetEnabled = vnetEnabledText == 'true'
 param useFreeLimit = useFreeLimitText == 'true'
+param authAudience = empty(authAudienceText) ? 'unset' : authAudienceText
+param authTenantId = authTenantIdText
+param corsAllowedOrigins = corsAllowedOriginList
+param appServiceAuthEnabled = appServiceAuthText == 'true'
 
 // Unreadable numbers become 0 here only to keep the build going to the message below.
 param sqlSkuCapacity = isWholeNumber(sqlSkuCapacityText) ? int(sqlSkuCapacityText) : 0

@@ -12,7 +12,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 namespace AzureSqlFunctions.Benchmarks.Micro;
 
 /// <summary>
-/// Runs the BenchmarkDotNet classes (targets 1–3) and turns their medians and allocations into target results.
+/// Runs the BenchmarkDotNet classes (targets 1–3, and 8: the bearer token check) and turns their medians and allocations into target results.
 /// Both modes run in process (<see cref="InProcessEmitToolchain"/>): the peers are objects in this process and the
 /// solution's strict build settings would not carry over to a generated project. Quick mode shortens the job:
 /// 1 launch, 3 warm-up and 15 measured iterations of 100 ms (a median of 15 shrugs off a few noisy iterations);
@@ -26,13 +26,15 @@ internal static class MicroBenchmarkRun
         var selectOne = BenchmarkRunner.Run<PipelineSelectOneBenchmarks>(config);
         var withoutSql = BenchmarkRunner.Run<PipelineWithoutSqlBenchmarks>(config);
         var tokens = BenchmarkRunner.Run<TokenSourceBenchmarks>(config);
+        var bearer = BenchmarkRunner.Run<TokenValidationBenchmarks>(config);
         var results = new List<TargetResult>
         {
             SelectOneTarget(selectOne),
             WithoutSqlTarget(withoutSql, MeasureInvocationConnectionBytes()),
             TokenSourceTarget(tokens),
+            TokenValidationBenchmarks.Target(bearer),
         };
-        return (results, [selectOne, withoutSql, tokens]);
+        return (results, [selectOne, withoutSql, tokens, bearer]);
     }
 
     private static ManualConfig Config(bool quick)

@@ -5,7 +5,7 @@ namespace AzureSqlFunctions.Tests.Infra;
 /// <summary>
 /// infra/main.bicepparam built the way azd builds it: <c>bicep build-params</c> with the azd environment's values as
 /// environment variables. <see cref="Required"/> holds the values every azd environment has (azd sets AZURE_ENV_NAME,
-/// AZURE_LOCATION and AZURE_PRINCIPAL_ID; README asks for AZURE_SQL_ADMIN_LOGIN).
+/// AZURE_LOCATION and AZURE_PRINCIPAL_ID; README asks for AZURE_SQL_ADMIN_LOGIN and, for sign-in, AZURE_AUTH_AUDIENCE).
 /// </summary>
 internal static class MainParameters
 {
@@ -17,6 +17,7 @@ internal static class MainParameters
         ["AZURE_LOCATION"] = "swedencentral",
         ["AZURE_PRINCIPAL_ID"] = "6f1c2b0e-9a54-4d3e-8f61-2c7b9d4e0a13",
         ["AZURE_SQL_ADMIN_LOGIN"] = "admin@contoso.com",
+        ["AZURE_AUTH_AUDIENCE"] = "3fa85f64-5717-4562-b3fc-2c963f66afa6",
     };
 
     /// <summary>The build with <see cref="Required"/> plus <paramref name="values"/> (which win).</summary>

@@ -23,7 +23,7 @@ public sealed partial class HealthFunction(AccessTokenSource tokens, IOptions<He
 
     [Function("Health")]
     public async Task<IResult> Check(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "health")] HttpRequest request, FunctionContext context)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var sql = context.GetInvocationConnection();

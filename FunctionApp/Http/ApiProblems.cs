@@ -73,4 +73,32 @@ internal static class ApiProblems
 
         return TypedResults.Problem(problem);
     }
+
+    /// <summary>401: the request carries no bearer token (sign in, then send the token).</summary>
+    public static ProblemHttpResult BearerTokenMissing(string invocationId) => Problem(
+        ProblemTypes.BearerTokenMissing,
+        "Sign-in required.",
+        StatusCodes.Status401Unauthorized,
+        "Send an Entra ID access token for this API in the Authorization header: Bearer <token>.",
+        invocationId);
+
+    /// <summary>401: the token is not one this API accepts; <paramref name="detail"/> says which check failed.</summary>
+    public static ProblemHttpResult BearerTokenInvalid(string detail, string invocationId) => Problem(
+        ProblemTypes.BearerTokenInvalid, "The access token is not valid.", StatusCodes.Status401Unauthorized, detail + " Get a new token and retry.", invocationId);
+
+    /// <summary>400: the credentials are sent in a way the API does not accept.</summary>
+    public static ProblemHttpResult BearerRequestMalformed(string detail, string invocationId) => Problem(
+        ProblemTypes.BearerRequestMalformed, "The request's credentials are malformed.", StatusCodes.Status400BadRequest, detail, invocationId);
+
+    /// <summary>403: a valid token without the delegated scope or app role the API requires.</summary>
+    public static ProblemHttpResult InsufficientScope(string detail, string invocationId) => Problem(
+        ProblemTypes.InsufficientScope, "The access token does not grant this API.", StatusCodes.Status403Forbidden, detail, invocationId);
+
+    /// <summary>503: the tenant's signing keys could not be loaded, so no token can be checked now.</summary>
+    public static ProblemHttpResult SigningKeysUnavailable(string invocationId) => Problem(
+        ProblemTypes.SigningKeysUnavailable,
+        "Sign-in cannot be checked right now.",
+        StatusCodes.Status503ServiceUnavailable,
+        "The app could not load its tenant's token signing keys. Retry after the Retry-After delay.",
+        invocationId);
 }

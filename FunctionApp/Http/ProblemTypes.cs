@@ -18,4 +18,9 @@ internal static class ProblemTypes
     public const string PreconditionFailed = Prefix + "precondition-failed";
     public const string PreconditionRequired = Prefix + "precondition-required";
     public const string InternalError = Prefix + "internal-error";
+    public const string BearerTokenMissing = Prefix + "bearer-token-missing";
+    public const string BearerTokenInvalid = Prefix + "bearer-token-invalid";
+    public const string BearerRequestMalformed = Prefix + "bearer-request-malformed";
+    public const string InsufficientScope = Prefix + "insufficient-scope";
+    public const string SigningKeysUnavailable = Prefix + "signing-keys-unavailable";
 }

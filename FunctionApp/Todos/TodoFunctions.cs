@@ -24,7 +24,7 @@ public sealed partial class TodoFunctions(ILogger<TodoFunctions> logger)
     /// <summary><c>GET /api/todos?done=&amp;limit=&amp;after=</c>: one page of live todos in id order (keyset paging).</summary>
     [Function("ListTodos")]
     public static async Task<IResult> List(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "todos")] HttpRequest request, FunctionContext context)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "todos")] HttpRequest request, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
@@ -73,7 +73,7 @@ public sealed partial class TodoFunctions(ILogger<TodoFunctions> logger)
     /// <summary><c>GET /api/todos/{id}</c>: the todo with its ETag, or 404.</summary>
     [Function("GetTodo")]
     public static async Task<IResult> Get(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "todos/{id}")] HttpRequest request, string id, FunctionContext context)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "todos/{id}")] HttpRequest request, string id, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (!TodoId.TryParse(id, out var todoId))
@@ -91,7 +91,7 @@ public sealed partial class TodoFunctions(ILogger<TodoFunctions> logger)
     /// <summary><c>POST /api/todos</c>: 201 with Location, ETag and the todo as stored.</summary>
     [Function("CreateTodo")]
     public async Task<IResult> Create(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "todos")] HttpRequest request, FunctionContext context)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "todos")] HttpRequest request, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var sql = context.GetInvocationConnection();
@@ -114,7 +114,7 @@ public sealed partial class TodoFunctions(ILogger<TodoFunctions> logger)
     /// </summary>
     [Function("ReplaceTodo")]
     public async Task<IResult> Replace(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "todos/{id}")] HttpRequest request, string id, FunctionContext context)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "todos/{id}")] HttpRequest request, string id, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
@@ -160,7 +160,7 @@ public sealed partial class TodoFunctions(ILogger<TodoFunctions> logger)
     /// <summary><c>DELETE /api/todos/{id}</c>: soft delete (the purge job removes the row later); a second delete is 404.</summary>
     [Function("DeleteTodo")]
     public async Task<IResult> Delete(
-        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "todos/{id}")] HttpRequest request, string id, FunctionContext context)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "todos/{id}")] HttpRequest request, string id, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (!TodoId.TryParse(id, out var todoId))

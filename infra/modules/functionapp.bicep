@@ -72,6 +72,21 @@ param purgeSchedule string = '0 0 3 * * *'
 @maxValue(3650)
 param purgeRetentionDays int = 30
 
+@description('Directory (tenant) id whose v2.0 access tokens the app accepts.')
+param authTenantId string
+
+@description('Audience the app requires in access tokens (the API app registration\'s client id or application ID URI).')
+param authAudience string
+
+@description('Entra authority host of this cloud, ending in "/" (environment().authentication.loginEndpoint).')
+param authInstance string
+
+@description('Browser origins allowed by the platform\'s CORS (checked in main.bicep: never *).')
+param corsAllowedOrigins array = []
+
+@description('App Service Authentication in front of the app, as a second gate.')
+param appServiceAuthEnabled bool = false
+
 // Server/Database only: the credential comes from the app's AccessTokenCallback, so the string
 // never carries User ID, Password or Authentication; TLS is required and the certificate checked.
 var sqlConnectionString = 'Server=tcp:${sqlServerFqdn},1433;Database=${sqlDatabaseName};Encrypt=True;TrustServerCertificate=False;Connection Timeout=30;Max Pool Size=${sqlMaxPoolSize}'
@@ -110,6 +125,13 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      // The platform answers preflights and adds Access-Control-Allow-Origin for these origins only. Bearer tokens
+      // travel in the Authorization header, not cookies: no credentials. The app itself exposes ETag, Location and
+      // Retry-After to scripts (Access-Control-Expose-Headers), which this setting cannot.
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
     }
     functionAppConfig: {
       deployment: {
@@ -156,6 +178,48 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       // The purge timer's schedule is an app setting (%Maintenance:PurgeSchedule%): without it the host cannot index it.
       Maintenance__PurgeSchedule: purgeSchedule
       Maintenance__RetentionDays: string(purgeRetentionDays)
+      // Whose access tokens the app accepts (it validates them itself on every call; README: sign-in).
+      Auth__TenantId: authTenantId
+      Auth__Audience: authAudience
+      Auth__Instance: authInstance
+    }
+  }
+
+  // The optional second gate: the platform rejects requests without a valid token for the API before they reach the
+  // worker. The app never reads the X-MS-CLIENT-PRINCIPAL header this adds; it validates the token itself. The
+  // OpenAPI document stays readable without one.
+  resource authSettings 'config' = if (appServiceAuthEnabled) {
+    name: 'authsettingsV2'
+    properties: {
+      platform: {
+        enabled: true
+      }
+      globalValidation: {
+        requireAuthentication: true
+        unauthenticatedClientAction: 'Return401'
+        excludedPaths: [
+          '/api/openapi.json'
+        ]
+      }
+      identityProviders: {
+        azureActiveDirectory: {
+          enabled: true
+          registration: {
+            openIdIssuer: '${authInstance}${authTenantId}/v2.0'
+            clientId: authAudience
+          }
+          validation: {
+            allowedAudiences: [
+              authAudience
+            ]
+          }
+        }
+      }
+      login: {
+        tokenStore: {
+          enabled: false
+        }
+      }
     }
   }
 

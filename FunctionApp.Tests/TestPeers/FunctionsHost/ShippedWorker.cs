@@ -26,11 +26,14 @@ internal static class ShippedWorker
         }
     }
 
-    /// <summary>Options for the shipped worker with these app settings (a null value removes an inherited variable).</summary>
+    /// <summary>
+    /// Options for the shipped worker with these app settings (a null value removes an inherited variable), after the
+    /// Auth__ settings that make it trust the tests' shared sign-in (ApiSignIn.Shared; a test's own settings win).
+    /// </summary>
     public static FunctionsHostOptions Options(params (string Key, string? Value)[] settings)
     {
         var options = new FunctionsHostOptions { WorkerPath = Path };
-        foreach (var (key, value) in settings)
+        foreach (var (key, value) in AzureSqlFunctions.Testing.ApiSignIn.Shared.Settings.Concat(settings))
         {
             options.AppSettings[key] = value;
         }

@@ -21,7 +21,7 @@ internal sealed class ShippedWorkerTests
     /// <summary>Every JWT starts with the base64url of <c>{"</c>.</summary>
     private const string JwtStart = "eyJ";
 
-    private static readonly string[] AppFunctions = ["Health", "ListTodos", "GetTodo", "CreateTodo", "ReplaceTodo", "DeleteTodo", PurgeFunction];
+    private static readonly string[] AppFunctions = ["Health", "ListTodos", "GetTodo", "CreateTodo", "ReplaceTodo", "DeleteTodo", "OpenApiDocument", PurgeFunction];
 
     private readonly DeletedTodos _table = new();
     private TdsTestContext _sql = null!;
@@ -31,21 +31,14 @@ internal sealed class ShippedWorkerTests
     [OneTimeSetUp]
     public async Task StartWorker()
     {
-        var workerPath = ShippedWorker.Path;
         _sql = TdsTestContext.Start();
         _table.ServeOn(_sql.Server);
         _identity = await ManagedIdentityEndpoint.StartAsync(_sql.Issuer, _sql.Principal);
-        var options = new FunctionsHostOptions
-        {
-            WorkerPath = workerPath,
-            AppSettings =
-            {
-                ["Sql__ConnectionString"] = _sql.Server.ConnectionString(TdsEncryption.Off) + AzureSqlFunctions.Testing.AppPeers.ConnectionOptions,
-                ["Sql__AllowInsecureTransport"] = "true",
-                ["Sql__Credential"] = "ManagedIdentity",
-                ["Maintenance__PurgeSchedule"] = "0 0 3 * * *",
-            },
-        };
+        var options = ShippedWorker.Options(
+            ("Sql__ConnectionString", _sql.Server.ConnectionString(TdsEncryption.Off) + AzureSqlFunctions.Testing.AppPeers.ConnectionOptions),
+            ("Sql__AllowInsecureTransport", "true"),
+            ("Sql__Credential", "ManagedIdentity"),
+            ("Maintenance__PurgeSchedule", "0 0 3 * * *"));
 
         // The worker inherits IDENTITY_ENDPOINT / IDENTITY_HEADER from this process's environment at start.
         using (_identity.ApplyToEnvironment())
