@@ -76,7 +76,7 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
         // so a cancelled invocation explains whatever it threw.
         var answer = context.CancellationToken.IsCancellationRequested
             ? SqlFailureProblems.Cancelled(context.InvocationId)
-            : SqlFailureProblems.For(SqlFailureClassifier.Classify(exception), context.InvocationId);
+            : SqlFailureProblems.For(SqlFailureClassifier.Classify(exception), exception, context.InvocationId);
         if (answer is not null)
         {
             LogAnswered503(logger, context.InvocationId, context.FunctionDefinition.Name, SqlFailureProblems.TypeOf(answer), exception.GetType().Name, exception.Message);
