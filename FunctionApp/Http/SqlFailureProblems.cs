@@ -32,6 +32,18 @@ internal static class SqlFailureProblems
     public static HeaderedResult Cancelled(string invocationId) => Unavailable(
         ProblemTypes.RequestCancelled, "The request was cancelled.", "The request was cancelled before it finished; nothing was saved.", TimeSpan.FromSeconds(1), invocationId);
 
+    /// <summary>
+    /// The unit of work's COMMIT was sent but not acknowledged, or its ROLLBACK got no answer in time: the write may or
+    /// may not have been saved. Retry a POST with the same Idempotency-Key (it creates at most once); read before
+    /// repeating a PUT or DELETE.
+    /// </summary>
+    public static HeaderedResult OutcomeUnknown(string invocationId) => Unavailable(
+        ProblemTypes.OutcomeUnknown,
+        "The outcome of the request is unknown.",
+        "The database did not confirm whether the change was saved. Retry a POST with the same Idempotency-Key, or read the resource before repeating the change.",
+        TransientRetryAfter,
+        invocationId);
+
     private static HeaderedResult Unavailable(string type, string title, string detail, TimeSpan retryAfter, string invocationId) => new(
         ApiProblems.Problem(type, title, StatusCodes.Status503ServiceUnavailable, detail, invocationId),
         new KeyValuePair<string, string>("Retry-After", RetryAfterSeconds(retryAfter)));

@@ -63,6 +63,9 @@ internal sealed partial class SqlConnectionFactory
 
     public string Target => _target;
 
+    /// <summary>Upper bound on a COMMIT or ROLLBACK (<see cref="SqlOptions.CommitTimeout"/>).</summary>
+    public TimeSpan CommitTimeout => _settings.CommitTimeout;
+
     /// <summary>A closed connection wired for token auth and open retries.</summary>
     public SqlConnection Create() => new(_connectionString)
     {

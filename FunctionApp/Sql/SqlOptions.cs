@@ -38,6 +38,12 @@ public sealed class SqlOptions
     /// <summary>Upper bound on the whole open, retries included: past it the open is abandoned.</summary>
     public TimeSpan OpenTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Upper bound on a COMMIT or ROLLBACK: past it the outcome is reported as unknown (SqlClient's own bound is the
+    /// Connect Timeout, and it blocks a thread meanwhile).
+    /// </summary>
+    public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Upper bound on one credential request for an access token; a stuck request is abandoned after it.</summary>
     public TimeSpan TokenRequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -41,6 +41,27 @@ internal static class TodoParameters
         return parameters;
     }
 
+    public static DynamicParameters Key(string key, DateTimeOffset? notBefore = null)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("@Key", key, DbType.AnsiString, size: IdempotencyKey.MaxLength);
+        if (notBefore is { } value)
+        {
+            parameters.Add("@NotBefore", value, DbType.DateTimeOffset);
+        }
+
+        return parameters;
+    }
+
+    public static DynamicParameters CreateRequest(string key, byte[] requestHash, long todoId, string response)
+    {
+        var parameters = Key(key);
+        parameters.Add("@RequestHash", requestHash, DbType.Binary, size: 32);
+        parameters.Add("@TodoId", todoId, DbType.Int64);
+        parameters.Add("@Response", response, DbType.String, size: -1);
+        return parameters;
+    }
+
     private static void AddValues(DynamicParameters parameters, TodoInput input)
     {
         parameters.Add("@Title", input.Title, DbType.String, size: TodoValidator.MaxTitleLength);

@@ -38,6 +38,24 @@ internal static class TodoSql
     public const string CountLive =
         "SELECT COUNT(*) FROM dbo.Todos WHERE Id = @Id AND DeletedAt IS NULL;";
 
+    /// <summary>
+    /// The stored answer of an earlier create with this Idempotency-Key, locked (UPDLOCK, HOLDLOCK: a key-range lock
+    /// when absent) until the unit of work ends, so a concurrent retry with the same key waits, then replays.
+    /// </summary>
+    [SqlParameters("@Key varchar(100)")]
+    public const string FindCreateRequest =
+        "SELECT RequestHash, Response, CreatedAt FROM dbo.TodoCreateRequests WITH (UPDLOCK, HOLDLOCK) WHERE IdempotencyKey = @Key;";
+
+    /// <summary>A key older than the retention that the purge has not removed yet: forgotten, so it can be used again.</summary>
+    [SqlParameters("@Key varchar(100), @NotBefore datetimeoffset")]
+    public const string ForgetExpiredCreateRequest =
+        "DELETE FROM dbo.TodoCreateRequests WHERE IdempotencyKey = @Key AND CreatedAt < @NotBefore;";
+
+    /// <summary>Written in the create's own transaction: the key exists exactly when the todo does.</summary>
+    [SqlParameters("@Key varchar(100), @RequestHash binary(32), @TodoId bigint, @Response nvarchar(max)")]
+    public const string RecordCreateRequest =
+        "INSERT INTO dbo.TodoCreateRequests (IdempotencyKey, RequestHash, TodoId, Response) VALUES (@Key, @RequestHash, @TodoId, @Response);";
+
     [SqlParameters("@Id bigint")]
     public const string SoftDelete =
         "UPDATE dbo.Todos SET DeletedAt = SYSUTCDATETIME(), UpdatedAt = SYSUTCDATETIME() WHERE Id = @Id AND DeletedAt IS NULL;";
