@@ -344,7 +344,8 @@ internal sealed class TodoTable
             return SqlResponse.Error(2627, $"Violation of PRIMARY KEY constraint 'PK_TodoCreateRequests'. Cannot insert duplicate key in object 'dbo.TodoCreateRequests'. The duplicate key value is ({key}).", 14);
         }
 
-        _pendingCreateRequests[key] = new StoredCreateRequest(key, (byte[])request["@RequestHash"]!, (long)request["@TodoId"]!, (string)request["@Response"]!, Now);
+        // SYSUTCDATETIME(): the real clock, which the app's retention compares against (Now is only the todos' stamp).
+        _pendingCreateRequests[key] = new StoredCreateRequest(key, (byte[])request["@RequestHash"]!, (long)request["@TodoId"]!, (string)request["@Response"]!, DateTimeOffset.UtcNow);
         return SqlResponse.Affected(1);
     }
 
