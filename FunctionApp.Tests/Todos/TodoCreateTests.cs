@@ -172,6 +172,8 @@ internal sealed class TodoCreateTests : TodoApiFixture
     }
 
     [TestCase("application/json; charset=utf-8")]
+    [TestCase("application/json; charset=utf8")]
+    [TestCase("application/json; charset=\"UTF-8\"")]
     [TestCase("application/merge-patch+json")]
     [TestCase("Application/JSON")]
     public async Task Json_media_types_are_accepted(string contentType)
@@ -179,6 +181,15 @@ internal sealed class TodoCreateTests : TodoApiFixture
         var result = await Create(Json("""{ "title": "a" }""", contentType));
 
         Assert.That(result.Status, Is.EqualTo(201), result.Body);
+    }
+
+    [Test]
+    public async Task A_leading_UTF8_byte_order_mark_is_ignored()
+    {
+        var result = await Create(Bytes([0xEF, 0xBB, 0xBF, .. "{ \"title\": \"with a BOM\" }"u8]));
+
+        Assert.That(result.Status, Is.EqualTo(201), result.Body);
+        Assert.That(Table.Rows().Single().Title, Is.EqualTo("with a BOM"));
     }
 
     [Test]
