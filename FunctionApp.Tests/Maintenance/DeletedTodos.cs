@@ -4,10 +4,11 @@ using AzureSqlFunctions.TestPeers.Tds;
 namespace AzureSqlFunctions.Tests.Maintenance;
 
 /// <summary>
-/// Plays the soft-deleted rows of <c>dbo.Todos</c> for <see cref="PurgeSql.DeleteBatch"/>: deletes at most @Batch
-/// rows with DeletedAt before @Cutoff and answers the count, as SQL Server would.
+/// Plays the soft-deleted rows of <c>dbo.Todos</c> for <see cref="PurgeSql.DeleteBatch"/> (and, given
+/// <see cref="PurgeSql.DeleteExpiredCreateRequests"/>, the Idempotency-Key records by CreatedAt): deletes at most
+/// @Batch rows stamped before @Cutoff and answers the count, as SQL Server would.
 /// </summary>
-internal sealed class DeletedTodos
+internal sealed class DeletedTodos(string statement = PurgeSql.DeleteBatch)
 {
     private readonly Lock _gate = new();
     private readonly List<DateTimeOffset> _deletedAt = [];
@@ -45,7 +46,7 @@ internal sealed class DeletedTodos
 
     public void ServeOn(TdsServer server) => server.Handle(request =>
     {
-        if (request.Text != PurgeSql.DeleteBatch)
+        if (request.Text != statement)
         {
             return null;
         }
