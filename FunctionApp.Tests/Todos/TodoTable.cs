@@ -257,7 +257,7 @@ internal sealed class TodoTable
             {
                 TodoSql.Insert => Insert(request),
                 TodoSql.GetById => RowsOf(Live((long)request["@Id"]!, mine)),
-                TodoSql.List => List(request, mine),
+                TodoSql.List or TodoSql.ListByDone => List(request, mine),
                 TodoSql.Replace => Replace(request),
                 TodoSql.CountLive => SqlResponse.Scalar(new TdsColumn(string.Empty, TdsColumnType.Int), Live((long)request["@Id"]!, mine) is null ? 0 : 1),
                 TodoSql.SoftDelete => SoftDelete((long)request["@Id"]!),
@@ -281,7 +281,7 @@ internal sealed class TodoTable
     {
         var limit = Convert.ToInt32(request["@Limit"], System.Globalization.CultureInfo.InvariantCulture);
         var after = (long)request["@After"]!;
-        var done = (bool?)request["@Done"];
+        var done = request.Text == TodoSql.ListByDone ? (bool?)request["@Done"] : null;
         var page = Visible(mine)
             .Where(t => t.DeletedAt is null && t.Id > after && (done is null || t.IsDone == done))
             .Take(limit);

@@ -65,7 +65,7 @@ public sealed partial class TodoFunctions(TimeProvider time, ILogger<TodoFunctio
         var connection = await sql.GetOpenConnectionAsync();
         // One row more than the page shows tells whether another page follows, without a COUNT.
         var rows = (await connection.QueryAsync<TodoRow>(new CommandDefinition(
-            TodoSql.List, TodoParameters.Page(limit + 1, after, done), sql.Transaction, cancellationToken: sql.CancellationToken))).AsList();
+            done is null ? TodoSql.List : TodoSql.ListByDone, TodoParameters.Page(limit + 1, after, done), sql.Transaction, cancellationToken: sql.CancellationToken))).AsList();
         var items = rows.Take(limit).Select(TodoItem.From).ToList();
         var next = rows.Count > limit ? ContinuationToken.Encode(items[^1].Id) : null;
         return TypedResults.Ok(new TodoPage(items, next));

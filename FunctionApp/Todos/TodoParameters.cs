@@ -22,7 +22,11 @@ internal static class TodoParameters
         var parameters = new DynamicParameters();
         parameters.Add("@Limit", fetch, DbType.Int32);
         parameters.Add("@After", after, DbType.Int64);
-        parameters.Add("@Done", done, DbType.Boolean);
+        if (done is { } value)
+        {
+            parameters.Add("@Done", value, DbType.Boolean);
+        }
+
         return parameters;
     }
 

@@ -9,11 +9,22 @@ namespace AzureSqlFunctions.Todos;
 /// </summary>
 internal static class TodoSql
 {
-    /// <summary>One page in Id order after the continuation point; callers ask for one row more than they show.</summary>
-    [SqlParameters("@Limit int, @After bigint, @Done bit")]
+    /// <summary>
+    /// One page in Id order after the continuation point; callers ask for one row more than they show. Two statements,
+    /// not one with <c>(@Done IS NULL OR IsDone = @Done)</c>: a cached plan serves both shapes, so it could not seek on
+    /// <c>IX_Todos_Live_IsDone_Id</c> when a filter is given. This one reads <c>IX_Todos_Live_Id</c>.
+    /// </summary>
+    [SqlParameters("@Limit int, @After bigint")]
     public const string List =
         "SELECT TOP (@Limit) Id, Title, Notes, DueAt, IsDone, CreatedAt, UpdatedAt, RowVersion FROM dbo.Todos " +
-        "WHERE DeletedAt IS NULL AND Id > @After AND (@Done IS NULL OR IsDone = @Done) " +
+        "WHERE DeletedAt IS NULL AND Id > @After " +
+        "ORDER BY Id;";
+
+    /// <summary>A page filtered by done state: a seek on <c>IX_Todos_Live_IsDone_Id</c> (IsDone = @Done, Id > @After).</summary>
+    [SqlParameters("@Limit int, @After bigint, @Done bit")]
+    public const string ListByDone =
+        "SELECT TOP (@Limit) Id, Title, Notes, DueAt, IsDone, CreatedAt, UpdatedAt, RowVersion FROM dbo.Todos " +
+        "WHERE DeletedAt IS NULL AND IsDone = @Done AND Id > @After " +
         "ORDER BY Id;";
 
     [SqlParameters("@Id bigint")]
