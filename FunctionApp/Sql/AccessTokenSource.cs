@@ -25,6 +25,9 @@ public sealed partial class AccessTokenSource
     /// <summary>After a failed request, wait this long before the next one (no retry storm, whatever the callers do).</summary>
     internal static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(15);
 
+    /// <summary>After a success the next request waits at least this long, whatever the token's times say (no tight loop).</summary>
+    internal static readonly TimeSpan MinimumRefreshInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>A token is not served when it expires sooner than the connect timeout plus this margin.</summary>
     internal static readonly TimeSpan LifetimeMargin = TimeSpan.FromSeconds(60);
 
@@ -153,8 +156,9 @@ public sealed partial class AccessTokenSource
             cache.Current = new CachedToken(token, RefreshTimeOf(token, obtainedAt), token.ExpiresOn - MinimumLifetime);
             lock (cache)
             {
-                // The next refresh is due at RefreshAt; never sooner than the back-off, whatever RefreshOn said.
-                cache.NextAttemptUtcTicks = (obtainedAt + RetryAfterFailure).UtcTicks;
+                // The next refresh is due at RefreshAt (the fast path serves until then); a floor keeps a credential
+                // that hands out barely usable tokens from being asked in a loop.
+                cache.NextAttemptUtcTicks = (obtainedAt + MinimumRefreshInterval).UtcTicks;
                 cache.LastFailure = null;
             }
 

@@ -124,10 +124,12 @@ internal sealed class InvocationConnection : IAsyncDisposable
             return Outcome = UnitOfWorkOutcome.RolledBack;
         }
 
+        // Only a rollback the server never answered (the app's bound or SqlClient's timeout) leaves the outcome open:
+        // an error answer or a connection that breaks under it ends a transaction no COMMIT had reached.
         var failure = await EndAsync(transaction, commit: false).ConfigureAwait(false);
-        return Outcome = failure is null || failure is SqlException { Class: < 20 } || transaction.Connection is not { State: ConnectionState.Open }
-            ? UnitOfWorkOutcome.RolledBack
-            : UnitOfWorkOutcome.Unknown;
+        return Outcome = failure is TimeoutException or SqlException { Number: SqlFailureClassifier.Timeout }
+            ? UnitOfWorkOutcome.Unknown
+            : UnitOfWorkOutcome.RolledBack;
     }
 
     /// <summary>Rolls back an uncommitted unit of work and returns the connection to the pool, once.</summary>
