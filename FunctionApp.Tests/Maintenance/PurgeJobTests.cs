@@ -14,7 +14,7 @@ internal sealed class PurgeJobTests
     private const string Purge = "PurgeDeletedTodos";
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 3, 0, 0, TimeSpan.Zero);
     private readonly DeletedTodos _table = new();
-    private readonly DeletedTodos _keys = new(PurgeSql.DeleteExpiredCreateRequests);
+
     private AppPeers _peer = null!;
     private FakeTimeProvider _time = null!;
 
@@ -23,7 +23,6 @@ internal sealed class PurgeJobTests
     {
         _peer = AppPeers.Start();
         _table.ServeOn(_peer.Server);
-        _keys.ServeOn(_peer.Server);
     }
 
     [OneTimeTearDown]
@@ -33,7 +32,6 @@ internal sealed class PurgeJobTests
     public void Reset()
     {
         _table.Reset();
-        _keys.Reset();
         _peer.Server.Faults.Clear();
         _peer.Server.ResetCounters();
         _time = new FakeTimeProvider(Now);
@@ -137,14 +135,14 @@ internal sealed class PurgeJobTests
     public async Task Expired_Idempotency_Key_records_are_purged_after_the_todos_in_the_same_budget()
     {
         _table.Add(3, Now.AddDays(-40));
-        _keys.Add(1500, Now.AddHours(-25)); // past the 24-hour retention
-        _keys.Add(4, Now.AddHours(-23));
+        _table.ExpiredKeys!.Add(1500, Now.AddHours(-25)); // past the 24-hour retention
+        _table.ExpiredKeys!.Add(4, Now.AddHours(-23));
         var app = App();
 
         await app.InvokeTimerAsync(Purge);
 
         Assert.That(_table.Count, Is.Zero);
-        Assert.That(_keys.Count, Is.EqualTo(4), "records inside the retention stay");
+        Assert.That(_table.ExpiredKeys!.Count, Is.EqualTo(4), "records inside the retention stay");
         var batches = Sent(PurgeSql.DeleteExpiredCreateRequests);
         Assert.That(batches, Has.Count.EqualTo(2));
         Assert.That(batches.Select(b => Parameter(b, "@Cutoff").Value), Is.All.EqualTo(Now.AddHours(-24)));
