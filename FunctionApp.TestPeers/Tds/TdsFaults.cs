@@ -9,6 +9,8 @@ public sealed class TdsFaults
     private int _loginFailuresLeft;
     private TdsError? _statementError;
     private int? _dropAfterRows;
+    private TdsCommitFault? _commitFault;
+    private bool _stallRollback;
 
     internal TdsFaults(string databaseName) => _databaseName = databaseName;
 
@@ -51,10 +53,30 @@ public sealed class TdsFaults
         }
     }
 
+    /// <summary>The next COMMIT (transaction manager request) meets <paramref name="fault"/>.</summary>
+    public void FailNextCommit(TdsCommitFault fault)
+    {
+        lock (_gate)
+        {
+            _commitFault = fault;
+        }
+    }
+
+    /// <summary>The next ROLLBACK is never answered (until attention or the client closes); the transaction still ends.</summary>
+    public void StallNextRollback()
+    {
+        lock (_gate)
+        {
+            _stallRollback = true;
+        }
+    }
+
     public void Clear()
     {
         lock (_gate)
         {
+            _commitFault = null;
+            _stallRollback = false;
             _loginError = null;
             _loginFailuresLeft = 0;
             _statementError = null;
@@ -85,6 +107,26 @@ public sealed class TdsFaults
             var fault = _statementError;
             _statementError = null;
             return fault;
+        }
+    }
+
+    internal TdsCommitFault? TakeCommitFault()
+    {
+        lock (_gate)
+        {
+            var fault = _commitFault;
+            _commitFault = null;
+            return fault;
+        }
+    }
+
+    internal bool TakeRollbackStall()
+    {
+        lock (_gate)
+        {
+            var stall = _stallRollback;
+            _stallRollback = false;
+            return stall;
         }
     }
 

@@ -100,6 +100,12 @@ public sealed class TdsServer : IAsyncDisposable
 
     public void DisallowPrincipal(string objectId) => _allowedPrincipals.TryRemove(objectId, out _);
 
+    /// <summary>
+    /// Raised (on the session's thread, before the client sees the outcome) whenever a transaction ends: handlers that
+    /// keep state can apply or discard what a transaction changed.
+    /// </summary>
+    public event Action<TdsTransactionEnd>? TransactionEnded;
+
     /// <summary>Adds a handler; handlers are asked in registration order and the first non-null answer wins.</summary>
     public TdsServer Handle(Func<SqlRequest, CancellationToken, ValueTask<SqlResponse?>> handler)
     {
@@ -155,6 +161,20 @@ public sealed class TdsServer : IAsyncDisposable
 
     internal void RecordSessionEnd(int sessionId, Exception exception) =>
         _sessionEnds.Enqueue($"session {sessionId}: {exception.GetType().Name}: {exception.Message}");
+
+    internal void EndTransaction(ulong descriptor, int sessionId, bool committed)
+    {
+        if (committed)
+        {
+            Counters.TransactionCommitted();
+        }
+        else
+        {
+            Counters.TransactionRolledBack();
+        }
+
+        TransactionEnded?.Invoke(new TdsTransactionEnd(descriptor, sessionId, committed));
+    }
 
     internal ulong NextTransactionDescriptor() => (ulong)Interlocked.Increment(ref _nextTransactionDescriptor);
 

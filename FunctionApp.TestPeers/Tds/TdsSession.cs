@@ -57,9 +57,10 @@ internal sealed class TdsSession(TdsServer server, Socket socket, ushort session
             // Counted before the socket closes, so a client that sees the close also sees the count.
             if (loggedIn)
             {
-                if (state.TransactionDescriptor is not null)
+                if (state.TransactionDescriptor is { } open)
                 {
-                    server.Counters.TransactionRolledBack();
+                    state.EndTransaction();
+                    server.EndTransaction(open, sessionId, committed: false);
                 }
 
                 server.Counters.SessionClosed();

@@ -138,6 +138,18 @@ internal sealed class BadInputTests : TodoApiFixture
             }
         }
 
+        // Idempotency-Key of POST (checked before the body).
+        foreach (var (name, key) in new[]
+        {
+            ("Idempotency-Key empty quotes", "\"\""), ("Idempotency-Key with a space", "\"a b\""),
+            ("Idempotency-Key 101 characters", new string('k', 101)), ("Idempotency-Key non-ASCII", "\"clé\""),
+            ("Idempotency-Key escaped quote", "\"a\\\"b\""), ("Idempotency-Key list", "a, b"), ("Idempotency-Key control character", "a\u0001b"),
+            ("Idempotency-Key huge", new string('k', 50_000)),
+        })
+        {
+            yield return new BadRequest(name, "POST", 400, V, ["Idempotency-Key"], IdempotencyKey: key, Body: "{", MustNotEcho: key.Length > 100 ? key : null);
+        }
+
         yield return new BadRequest("id checked before If-Match and body", "PUT", 400, V, ["id"], Id: "x", IfMatch: "*", Body: "{");
         yield return new BadRequest("If-Match checked before body", "PUT", 400, V, ["If-Match"], IfMatch: "*", Body: "{");
 
@@ -192,8 +204,23 @@ internal sealed class BadInputTests : TodoApiFixture
             yield return new BadRequest("application/xml", "", 415, ProblemTypes.UnsupportedMediaType, [], ContentType: "application/xml");
             yield return new BadRequest("form", "", 415, ProblemTypes.UnsupportedMediaType, [], ContentType: "application/x-www-form-urlencoded");
             yield return new BadRequest("JSON in UTF-16", "", 415, ProblemTypes.UnsupportedMediaType, [], ContentType: "application/json; charset=utf-16");
+            yield return new BadRequest("JSON in Latin-1", "", 415, ProblemTypes.UnsupportedMediaType, [], ContentType: "application/json; charset=iso-8859-1");
+            yield return new BadRequest("invalid UTF-8 in a field name", "", 400, M, [], BodyBytes: [.. "{ \"title\": \"a\", \""u8, 0xC3, 0x28, .. "\": 1 }"u8]);
+            yield return new BadRequest("invalid UTF-8 in a nested field name", "", 400, M, [], BodyBytes: [.. "{ \"title\": \"a\", \"notes\": { \""u8, 0xFF, .. "\": 1 } }"u8]);
+            yield return new BadRequest("lone surrogate in a field name", "", 400, M, [], Body: """{ "title": "a", "\uD800": 1 }""");
+            yield return new BadRequest("lone low surrogate in a field name", "", 400, M, [], Body: """{ "\uDC00x": 1, "title": "a" }""");
+            yield return new BadRequest("invalid UTF-8 in a value", "", 400, V, ["title"], BodyBytes: [.. "{ \"title\": \""u8, 0xC3, 0x28, .. "\" }"u8]);
+            yield return new BadRequest("64 KB of unknown fields", "", 400, V, [.. ManyUnknownFields.Take(10), "$"], Body: ManyUnknownFieldsBody);
+            yield return new BadRequest("a 60 KB unknown field name", "", 400, V, [HugeName[..64] + "…"], Body: "{ \"title\": \"a\", \"" + HugeName + "\": 1 }");
         }
     }
+
+    private static readonly string HugeName = "name-" + new string('n', 60_000);
+
+    private static readonly string[] ManyUnknownFields = [.. Enumerable.Range(0, 5_000).Select(i => $"f{i:D5}")];
+
+    /// <summary>About 60 KB: thousands of unknown fields, under the body limit.</summary>
+    private static readonly string ManyUnknownFieldsBody = "{ \"title\": \"a\", " + string.Join(", ", ManyUnknownFields.Select(f => $"\"{f}\": 0")) + " }";
 
     private static string Serialize(object body) => JsonSerializer.Serialize(body);
 
@@ -202,11 +229,12 @@ internal sealed class BadInputTests : TodoApiFixture
     // path with null characters before any function runs; the ids' digit check still refuses "1\0").
     private Task<HttpAnswer> Send(BadRequest request)
     {
-        var body = Json(request.Body, request.ContentType);
+        var body = request.BodyBytes is { } bytes ? Bytes(bytes, request.ContentType) : Json(request.Body, request.ContentType);
         return request.Method switch
         {
             "LIST" => List(request.Query!.Done, request.Query.Limit, request.Query.After),
             "GET" => Get(request.Id!),
+            "POST" when request.IdempotencyKey is { } key => App.SendAsync(new TestRequest("POST", "/api/todos").WithHeader("Idempotency-Key", key).WithBody(body.Open(), body.ContentType)),
             "POST" => Create(body),
             "PUT" => Replace(request.Id!, request.IfMatch, body),
             "DELETE" => Delete(request.Id!),

@@ -4,6 +4,8 @@ namespace AzureSqlFunctions.Tests.Faults;
 /// <param name="Method">LIST, GET, POST, PUT or DELETE.</param>
 /// <param name="Fields">The fields, parameters or headers <c>errors</c> must name (empty: the problem has no <c>errors</c>).</param>
 /// <param name="MustNotEcho">Text of the input the answer must not repeat (a huge value), or null.</param>
+/// <param name="BodyBytes">Raw body bytes (for text that is not valid UTF-8), sent instead of <paramref name="Body"/>.</param>
+/// <param name="IdempotencyKey">An Idempotency-Key header value sent as is (POST), or null for none.</param>
 internal sealed record BadRequest(
     string Name,
     string Method,
@@ -15,7 +17,9 @@ internal sealed record BadRequest(
     string? ContentType = "application/json",
     string Body = """{ "title": "a" }""",
     ListQuery? Query = null,
-    string? MustNotEcho = null)
+    string? MustNotEcho = null,
+    byte[]? BodyBytes = null,
+    string? IdempotencyKey = null)
 {
     /// <summary>Well-formed (an 8-byte row version): a rejected PUT fails on something else, before any SQL.</summary>
     public const string ValidIfMatch = "\"AAAAAAAAB9E=\"";

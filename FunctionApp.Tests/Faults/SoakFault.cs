@@ -19,4 +19,10 @@ internal enum SoakFault
 
     /// <summary>Before the step, the next login is refused with 18456 (not retried: that invocation answers 503).</summary>
     RefusedLogin,
+
+    /// <summary>Before the step, the next COMMIT (whoever sends it) commits and loses its answer: outcome unknown.</summary>
+    CommitAnswerLost,
+
+    /// <summary>Before the step, the next COMMIT's socket closes before it commits: outcome unknown, nothing saved.</summary>
+    CommitDropped,
 }

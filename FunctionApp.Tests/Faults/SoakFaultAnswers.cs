@@ -76,7 +76,7 @@ internal sealed class SoakFaultAnswers(TimeSpan hangAtMost)
             ? (SoakFault)(((long)request["@Id"]! - FaultIdBase) / 1_000_000)
             : SoakFault.None,
         // The list asks for one row more than the page.
-        TodoSql.List => Convert.ToInt32(request["@Limit"], CultureInfo.InvariantCulture) - 1 is var limit && limit > FaultLimitBase
+        TodoSql.List or TodoSql.ListByDone => Convert.ToInt32(request["@Limit"], CultureInfo.InvariantCulture) - 1 is var limit && limit > FaultLimitBase
             ? (SoakFault)(limit - FaultLimitBase)
             : SoakFault.None,
         _ => SoakFault.None,

@@ -5,6 +5,12 @@ namespace AzureSqlFunctions.Tests.Faults;
 /// <summary>What one soak invocation answered, or the exception that escaped it (which must never happen).</summary>
 internal sealed record SoakOutcome(SoakStep Step, HttpAnswer? Result, Exception? Escaped)
 {
+    /// <summary>How many times the step was sent (a create answered outcome-unknown is sent again with its key).</summary>
+    public int Attempts { get; init; } = 1;
+
+    /// <summary>Whether any attempt was answered outcome-unknown (that attempt may have saved).</summary>
+    public bool WasUnknown { get; init; }
+
     public int Status => Result?.Status ?? 0;
 
     public string? ProblemType => Result is { ContentType: "application/problem+json" } problem ? problem.Json().GetProperty("type").GetString() : null;

@@ -105,6 +105,64 @@ internal sealed class HealthTests
     }
 
     [Test]
+    public async Task Liveness_is_anonymous_and_touches_neither_the_credential_nor_SQL()
+    {
+        var credential = RecordingCredential();
+        var app = _peer.App(credential);
+        app.SendsTokenByDefault = false; // the platform's Health check sends no token and no key
+
+        var result = await app.SendAsync(TestRequest.Get("/api/health/live"));
+        var deepWithoutToken = await app.SendAsync(TestRequest.Get("/api/health"));
+
+        Assert.That(result.Status, Is.EqualTo(200), result.Body);
+        Assert.That(result.Json().GetProperty("status").GetString(), Is.EqualTo("alive"));
+        Assert.That(credential.Requests, Is.Zero);
+        Assert.That(_peer.Server.Counters.PhysicalLogins + _peer.Server.Counters.FailedLogins, Is.Zero);
+        Assert.That(_peer.Server.Statements, Is.Empty, "no SELECT 1 a minute: a serverless database can auto-pause");
+        var live = AppUnderTest.Functions.Single(f => f.Name == "Liveness");
+        var deep = AppUnderTest.Functions.Single(f => f.Name == "Health");
+        Assert.That(live.AuthLevel, Is.EqualTo("Anonymous"), "the platform's Health check sends no key");
+        Assert.That(deep.AuthLevel, Is.EqualTo("Anonymous"), "the app checks the deep check's caller itself, as for the API");
+        Assert.That(deepWithoutToken.Status, Is.EqualTo(401), "the deep check needs a bearer token");
+    }
+
+    [Test]
+    public async Task With_production_defaults_a_database_that_keeps_refusing_logins_is_reported_in_the_check_timeout_as_its_SQL_error()
+    {
+        // Connect Timeout=30 as infra sets it, SqlClient's default ConnectRetryCount, the app's default retries and
+        // Health__CheckTimeout (5 s): the probe makes one login attempt and reports what the database said.
+        var app = _peer.App(RecordingCredential(), ("Sql__ConnectionString", ProductionConnectionString()));
+        _peer.Server.Faults.FailNextLogins(40613, count: 100);
+        var started = TimeProvider.System.GetTimestamp();
+
+        var result = await Check(app);
+
+        Assert.That(TimeProvider.System.GetElapsedTime(started), Is.LessThan(TimeSpan.FromSeconds(5)));
+        Assert.That(result.Status, Is.EqualTo(503));
+        Assert.That(result.Json().GetProperty("sql").GetProperty("error").GetString(), Is.EqualTo("SQL error 40613"));
+        Assert.That(_peer.Server.Counters.FailedLogins, Is.EqualTo(1), "a probe does not retry");
+    }
+
+    [Test]
+    public async Task With_production_defaults_a_login_that_hangs_is_answered_at_the_check_timeout_not_after_the_open()
+    {
+        var app = _peer.App(RecordingCredential(), ("Sql__ConnectionString", ProductionConnectionString()));
+        _peer.Server.Faults.LoginDelay = TimeSpan.FromSeconds(12);
+        var started = TimeProvider.System.GetTimestamp();
+
+        var result = await Check(app);
+
+        var elapsed = TimeProvider.System.GetElapsedTime(started);
+        Assert.That(elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(4.5)).And.LessThan(TimeSpan.FromSeconds(10)), "Health__CheckTimeout (5 s) holds");
+        Assert.That(result.Status, Is.EqualTo(503));
+        Assert.That(result.Json().GetProperty("sql").GetProperty("error").GetString(), Is.EqualTo("timed out after 5 s"));
+        _peer.Server.Faults.LoginDelay = TimeSpan.Zero;
+        await _peer.Server.Counters.WaitUntilAsync(c => c.PhysicalLogins == 1, TimeSpan.FromSeconds(40));
+        Microsoft.Data.SqlClient.SqlConnection.ClearAllPools();
+        await _peer.Server.Counters.WaitUntilAsync(c => c.OpenSessions == 0, TimeSpan.FromSeconds(10));
+    }
+
+    [Test]
     public async Task The_token_scope_follows_the_configured_resource()
     {
         var credential = RecordingCredential();
@@ -125,6 +183,9 @@ internal sealed class HealthTests
 
         Assert.That(failure.Message, Does.StartWith(setting + ": "));
     }
+
+    /// <summary>The peer as infra connects: Connect Timeout=30, SqlClient's own ConnectRetryCount at its default (and no pool blocking period, as Auto gives Azure SQL hosts).</summary>
+    private string ProductionConnectionString() => _peer.Server.ConnectionString(AzureSqlFunctions.TestPeers.Tds.TdsEncryption.Off) + "Connect Timeout=30;Pool Blocking Period=NeverBlock;";
 
     private static Task<HttpAnswer> Check(AppUnderTest app) => app.SendAsync(TestRequest.Get("/api/health"));
 

@@ -99,7 +99,7 @@ public sealed class SignInAndCorsTests
             Assert.That(onModule.IsDeployed(authSettings), Is.True);
             Assert.That(properties["globalValidation"]!["requireAuthentication"]!.GetValue<bool>(), Is.True);
             Assert.That(properties["globalValidation"]!["unauthenticatedClientAction"]!.GetValue<string>(), Is.EqualTo("Return401"));
-            Assert.That(properties["globalValidation"]!["excludedPaths"]!.AsArray().Select(p => p!.GetValue<string>()), Is.EqualTo(new[] { "/api/openapi.json" }));
+            Assert.That(properties["globalValidation"]!["excludedPaths"]!.AsArray().Select(p => p!.GetValue<string>()), Is.EqualTo(new[] { "/api/openapi.json", "/api/health/live" }));
             Assert.That(properties["identityProviders"]!["azureActiveDirectory"]!["validation"]!["allowedAudiences"]![0]!.GetValue<string>(), Is.EqualTo(ApiClientId));
             Assert.That(properties["login"]!["tokenStore"]!["enabled"]!.GetValue<bool>(), Is.False, "no tokens stored by the platform");
         });

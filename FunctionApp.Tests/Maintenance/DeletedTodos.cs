@@ -4,13 +4,27 @@ using AzureSqlFunctions.TestPeers.Tds;
 namespace AzureSqlFunctions.Tests.Maintenance;
 
 /// <summary>
-/// Plays the soft-deleted rows of <c>dbo.Todos</c> for <see cref="PurgeSql.DeleteBatch"/>: deletes at most @Batch
-/// rows with DeletedAt before @Cutoff and answers the count, as SQL Server would.
+/// Plays the soft-deleted rows of <c>dbo.Todos</c> for <see cref="PurgeSql.DeleteBatch"/> (and, given
+/// <see cref="PurgeSql.DeleteExpiredCreateRequests"/>, the Idempotency-Key records by CreatedAt): deletes at most
+/// @Batch rows stamped before @Cutoff and answers the count, as SQL Server would.
 /// </summary>
 internal sealed class DeletedTodos
 {
     private readonly Lock _gate = new();
     private readonly List<DateTimeOffset> _deletedAt = [];
+    private readonly string _statement;
+
+    /// <summary>The soft-deleted todos; <see cref="ExpiredKeys"/> plays the Idempotency-Key records beside them.</summary>
+    public DeletedTodos()
+        : this(PurgeSql.DeleteBatch)
+    {
+        ExpiredKeys = new DeletedTodos(PurgeSql.DeleteExpiredCreateRequests);
+    }
+
+    private DeletedTodos(string statement) => _statement = statement;
+
+    /// <summary>The Idempotency-Key records by CreatedAt (none unless a test adds them), served with this table.</summary>
+    public DeletedTodos? ExpiredKeys { get; }
 
     /// <summary>Called before each batch is answered (a test advances its clock here).</summary>
     public Action? OnBatch { get; set; }
@@ -33,6 +47,8 @@ internal sealed class DeletedTodos
             _deletedAt.Clear();
             OnBatch = null;
         }
+
+        ExpiredKeys?.Reset();
     }
 
     public void Add(int count, DateTimeOffset deletedAt)
@@ -43,9 +59,16 @@ internal sealed class DeletedTodos
         }
     }
 
-    public void ServeOn(TdsServer server) => server.Handle(request =>
+    public void ServeOn(TdsServer server)
     {
-        if (request.Text != PurgeSql.DeleteBatch)
+        ArgumentNullException.ThrowIfNull(server);
+        server.Handle(Answer);
+        ExpiredKeys?.ServeOn(server);
+    }
+
+    private SqlResponse? Answer(SqlRequest request)
+    {
+        if (request.Text != _statement)
         {
             return null;
         }
@@ -63,5 +86,5 @@ internal sealed class DeletedTodos
 
             return SqlResponse.Affected(doomed.Count);
         }
-    });
+    }
 }

@@ -14,6 +14,7 @@ internal sealed class PurgeJobTests
     private const string Purge = "PurgeDeletedTodos";
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 3, 0, 0, TimeSpan.Zero);
     private readonly DeletedTodos _table = new();
+
     private AppPeers _peer = null!;
     private FakeTimeProvider _time = null!;
 
@@ -130,6 +131,76 @@ internal sealed class PurgeJobTests
         Assert.That(_table.Count, Is.EqualTo(5));
     }
 
+    [Test]
+    public async Task Expired_Idempotency_Key_records_are_purged_after_the_todos_in_the_same_budget()
+    {
+        _table.Add(3, Now.AddDays(-40));
+        _table.ExpiredKeys!.Add(1500, Now.AddHours(-25)); // past the 24-hour retention
+        _table.ExpiredKeys!.Add(4, Now.AddHours(-23));
+        var app = App();
+
+        await app.InvokeTimerAsync(Purge);
+
+        Assert.That(_table.Count, Is.Zero);
+        Assert.That(_table.ExpiredKeys!.Count, Is.EqualTo(4), "records inside the retention stay");
+        var batches = Sent(PurgeSql.DeleteExpiredCreateRequests);
+        Assert.That(batches, Has.Count.EqualTo(2));
+        Assert.That(batches.Select(b => Parameter(b, "@Cutoff").Value), Is.All.EqualTo(Now.AddHours(-24)));
+        Assert.That(app.Logs.GetSnapshot().Select(r => r.Message), Has.One.Contains("1500 expired Idempotency-Key records"));
+    }
+
+    [Test]
+    public async Task Each_batch_has_a_command_timeout_so_a_stuck_delete_ends_the_run_within_it()
+    {
+        _table.Add(5, Now.AddDays(-100));
+        _peer.Server.Faults.RequestDelay = TimeSpan.FromSeconds(30);
+        var app = App(("Maintenance__PurgeBatchTimeout", "00:00:02"));
+        var started = TimeProvider.System.GetTimestamp();
+
+        var failure = Assert.ThrowsAsync<SqlException>(() => app.InvokeTimerAsync(Purge));
+
+        Assert.That(failure!.Number, Is.EqualTo(-2), "SqlClient's command timeout");
+        Assert.That(TimeProvider.System.GetElapsedTime(started), Is.LessThan(TimeSpan.FromSeconds(15)));
+        await _peer.Server.Counters.WaitUntilAsync(c => c.Attentions == 1, TimeSpan.FromSeconds(10));
+    }
+
+    [TestCase("01:00:00", "00:00:30")]
+    [TestCase("00:04:01", "00:00:30")]
+    [TestCase("00:04:00", "00:00:31")]
+    public void A_budget_that_does_not_fit_in_host_json_functionTimeout_stops_the_app_at_startup(string budget, string batchTimeout)
+    {
+        var failure = StartupSettings.Rejects(("Maintenance__PurgeTimeBudget", budget), ("Maintenance__PurgeBatchTimeout", batchTimeout));
+
+        Assert.That(failure.Message, Does.StartWith("Maintenance__PurgeTimeBudget: ").And.Contain("functionTimeout (00:05:00)").And.Contain("Maintenance__PurgeBatchTimeout"));
+    }
+
+    [Test]
+    public void The_defaults_fit_in_host_json_functionTimeout_with_the_margin()
+    {
+        var defaults = new MaintenanceOptions();
+        var functionTimeout = HostFunctionTimeout.Read();
+
+        Assert.That(functionTimeout, Is.EqualTo(TimeSpan.FromMinutes(5)), "host.json as shipped");
+        Assert.That(defaults.PurgeTimeBudget + defaults.PurgeBatchTimeout + MaintenanceOptions.FunctionTimeoutMargin, Is.LessThanOrEqualTo(functionTimeout));
+    }
+
+    [TestCase("{ \"functionTimeout\": \"00:10:00\" }", "00:10:00")]
+    [TestCase("{ \"functionTimeout\": \"-1\" }", null)]
+    [TestCase("{ \"version\": \"2.0\" }", "00:05:00")]
+    public void FunctionTimeout_is_read_from_host_json(string hostJson, string? expected)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"host-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, hostJson);
+        try
+        {
+            Assert.That(HostFunctionTimeout.Read(path), Is.EqualTo(expected is null ? (TimeSpan?)null : TimeSpan.Parse(expected, CultureInfo.InvariantCulture)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [TestCase("Maintenance__RetentionDays", "0")]
     [TestCase("Maintenance__RetentionDays", "thirty")]
     [TestCase("Maintenance__RetentionDays", "3651")]
@@ -139,6 +210,8 @@ internal sealed class PurgeJobTests
     [TestCase("Maintenance__PurgeTimeBudget", "00:00:00")]
     [TestCase("Maintenance__PurgeSchedule", " ")]
     [TestCase("Maintenance__PurgeSchedule", "0 3 * * *")]
+    [TestCase("Maintenance__PurgeBatchTimeout", "00:00:00")]
+    [TestCase("Maintenance__PurgeBatchTimeout", "later")]
     public void Bad_settings_name_the_setting(string setting, string value)
     {
         var failure = StartupSettings.Rejects((setting, value));

@@ -107,7 +107,8 @@ internal sealed class OpenApiDriftTests : TodoApiFixture
             ("201", () => Create(Json("""{ "title": "a" }"""))),
             ("400 no title", () => Create(Json("{}"))),
             ("413", () => Create(Json($$"""{ "title": "{{new string('x', 70_000)}}" }"""))),
-            ("415", () => Create(Json("""{ "title": "a" }""", "text/plain")))],
+            ("415", () => Create(Json("""{ "title": "a" }""", "text/plain"))),
+            ("422", () => ReusedIdempotencyKey())],
         "ReplaceTodo" => [.. Guarded(() => TestRequest.Put("/api/todos/1", """{ "title": "b" }""", "\"AAAAAAAAB9A=\""), seed: true),
             ("200", async () => await Replace("1", await SeededETag(), Json("""{ "title": "b" }"""))),
             ("400 bad id", () => Replace("abc", "\"AAAAAAAAB9A=\"", Json("""{ "title": "b" }"""))),
@@ -122,9 +123,19 @@ internal sealed class OpenApiDriftTests : TodoApiFixture
             ("404", () => Delete("999"))],
         "Health" => [.. Guarded(() => TestRequest.Get("/api/health"), canFail500: false),
             ("200", () => App.SendAsync(TestRequest.Get("/api/health")))],
+        "Liveness" => [("200", () => App.SendAsync(TestRequest.Get("/api/health/live")))],
         "OpenApiDocument" => [("200", () => App.SendAsync(TestRequest.Get("/api/openapi.json")))],
         _ => null,
     };
+
+    /// <summary>A create with a key already used for another body: 422.</summary>
+    private async Task<HttpAnswer> ReusedIdempotencyKey()
+    {
+        var key = "drift-" + Guid.NewGuid().ToString("N");
+        var first = await App.SendAsync(TestRequest.Post("/api/todos", """{ "title": "first" }""").WithHeader("Idempotency-Key", key));
+        Assert.That(first.Status, Is.EqualTo(201), first.Body);
+        return await App.SendAsync(TestRequest.Post("/api/todos", """{ "title": "second" }""").WithHeader("Idempotency-Key", key));
+    }
 
     /// <summary>
     /// What every token-guarded function answers besides its own statuses: 401 (no bearer token), 403 (no scope), 400

@@ -172,7 +172,7 @@ public sealed class AccessTokenSourceTests
     }
 
     [Test]
-    public async Task After_a_failure_the_next_caller_without_a_token_tries_again()
+    public async Task After_a_failure_callers_without_a_token_get_it_at_once_and_the_next_request_waits_for_the_back_off()
     {
         var attempts = 0;
         var credential = new ScriptedCredential((_, _) => ++attempts == 1
@@ -180,8 +180,138 @@ public sealed class AccessTokenSourceTests
             : Task.FromResult(Tokens.At(_time, TimeSpan.FromHours(1), "second-try")));
         var source = Tokens.Source(credential, _time);
 
-        Assert.ThrowsAsync<AccessTokenUnavailableException>(async () => await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None));
+        var first = Assert.ThrowsAsync<AccessTokenUnavailableException>(async () => await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None));
+        var during = Assert.ThrowsAsync<AccessTokenUnavailableException>(async () => await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None));
+        Assert.That(during!.InnerException, Is.SameAs(first!.InnerException), "the back-off answers with the last failure");
+        Assert.That(credential.Requests, Is.EqualTo(1));
+
+        _time.Advance(AccessTokenSource.RetryAfterFailure);
         Assert.That((await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None)).Token, Is.EqualTo("second-try"));
+        Assert.That(credential.Requests, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task A_credential_call_that_never_returns_is_abandoned_after_the_request_timeout_and_never_blocks_the_next()
+    {
+        var calls = 0;
+        var stuck = new TaskCompletionSource<AccessToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The first call ignores its cancellation and never answers, like a hung HTTP request without a timeout.
+        var credential = new ScriptedCredential((_, _) => ++calls == 1 ? stuck.Task : Task.FromResult(Tokens.At(_time, TimeSpan.FromHours(1), "after the stuck one")));
+        var source = Tokens.Source(credential, _time, requestTimeout: TimeSpan.FromSeconds(15));
+
+        var waiting = source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None).AsTask();
+        await WaitUntil(() => credential.Requests == 1);
+        Assert.That(waiting.IsCompleted, Is.False);
+        _time.Advance(TimeSpan.FromSeconds(15));
+
+        var failure = Assert.ThrowsAsync<AccessTokenUnavailableException>(async () => await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.That(failure!.InnerException, Is.TypeOf<TimeoutException>());
+        Assert.That(failure.Message, Does.Contain("Sql__TokenRequestTimeout"));
+
+        _time.Advance(AccessTokenSource.RetryAfterFailure);
+        Assert.That((await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Token, Is.EqualTo("after the stuck one"));
+        Assert.That(credential.Requests, Is.EqualTo(2));
+        stuck.SetResult(Tokens.At(_time, TimeSpan.FromHours(1), "too late"));
+        Assert.That((await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None)).Token, Is.EqualTo("after the stuck one"), "a late answer is dropped");
+    }
+
+    [Test]
+    public async Task The_credential_request_gets_a_cancellation_that_fires_at_the_request_timeout()
+    {
+        CancellationToken seen = default;
+        var credential = new ScriptedCredential(async (_, cancel) =>
+        {
+            seen = cancel;
+            await Task.Delay(Timeout.Infinite, cancel);
+            return default;
+        });
+        var source = Tokens.Source(credential, _time, requestTimeout: TimeSpan.FromSeconds(15));
+
+        var waiting = source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None).AsTask();
+        await WaitUntil(() => credential.Requests == 1);
+        _time.Advance(TimeSpan.FromSeconds(15));
+
+        Assert.ThrowsAsync<AccessTokenUnavailableException>(async () => await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.That(seen.IsCancellationRequested, Is.True, "the credential itself is told to stop");
+    }
+
+    [Test]
+    public async Task A_token_is_not_served_once_it_would_expire_within_the_connect_timeout_plus_margin()
+    {
+        var fail = false;
+        var credential = new ScriptedCredential((_, _) => fail
+            ? Task.FromException<AccessToken>(new AuthenticationFailedException("identity endpoint answered 500"))
+            : Task.FromResult(Tokens.At(_time, TimeSpan.FromHours(1), "about to expire")));
+        var source = Tokens.Source(credential, _time);
+        await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None);
+        Assert.That(source.MinimumLifetime, Is.EqualTo(TimeSpan.FromSeconds(30) + AccessTokenSource.LifetimeMargin), "Connect Timeout=30 plus the margin");
+
+        fail = true;
+        // 91 s before expiry: still usable (a refresh is attempted in the background and fails).
+        _time.Advance(TimeSpan.FromHours(1) - TimeSpan.FromSeconds(91));
+        Assert.That((await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None)).Token, Is.EqualTo("about to expire"));
+
+        // 89 s before expiry: SqlClient would refuse a login with it, so it is not served (no login storm).
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.ThrowsAsync<AccessTokenUnavailableException>(async () => await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None));
+    }
+
+    [Test]
+    public async Task A_token_that_expires_too_soon_to_log_in_with_counts_as_a_failed_request()
+    {
+        var credential = ScriptedCredential.Issuing(() => Tokens.At(_time, TimeSpan.FromSeconds(45), "short"));
+        var source = Tokens.Source(credential, _time);
+
+        var failure = Assert.ThrowsAsync<AccessTokenUnavailableException>(async () => await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None));
+        Assert.That(failure!.Message, Does.Contain("expires"));
+        Assert.ThrowsAsync<AccessTokenUnavailableException>(async () => await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None));
+        Assert.That(credential.Requests, Is.EqualTo(1), "backed off, not asked again at once");
+    }
+
+    [Test]
+    public async Task A_RefreshOn_in_the_past_does_not_make_a_request_per_call()
+    {
+        var issued = 0;
+        var credential = ScriptedCredential.Issuing(() => Tokens.At(_time, TimeSpan.FromHours(1), $"token-{++issued}", refreshIn: TimeSpan.FromMinutes(-1)));
+        var source = Tokens.Source(credential, _time);
+
+        for (var i = 0; i < 100; i++)
+        {
+            await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None);
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        await Task.Delay(50);
+        Assert.That(credential.Requests, Is.EqualTo(1), "RefreshOn in the past: the 5-minute margin decides");
+    }
+
+    [Test]
+    public async Task An_expired_token_and_a_failing_credential_make_one_request_per_back_off_however_many_callers()
+    {
+        var fail = false;
+        var credential = new ScriptedCredential(async (_, _) =>
+        {
+            await Task.Yield();
+            return fail ? throw new AuthenticationFailedException("identity endpoint answered 500") : Tokens.At(_time, TimeSpan.FromHours(1), "old");
+        });
+        var source = Tokens.Source(credential, _time);
+        await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None);
+        fail = true;
+        _time.Advance(TimeSpan.FromHours(2));
+
+        for (var period = 0; period < 3; period++)
+        {
+            var callers = Enumerable.Range(0, 50)
+                .Select(_ => Task.Run(async () => await source.GetTokenAsync(Tokens.SqlScope, CancellationToken.None)))
+                .ToArray();
+            foreach (var caller in callers)
+            {
+                Assert.ThrowsAsync<AccessTokenUnavailableException>(async () => await caller);
+            }
+
+            Assert.That(credential.Requests, Is.EqualTo(2 + period), $"back-off period {period}: one request for 50 callers");
+            _time.Advance(AccessTokenSource.RetryAfterFailure);
+        }
     }
 
     [Test]

@@ -22,7 +22,7 @@ public sealed class SqlOptionsTests
             Assert.That(options.CredentialKind, Is.EqualTo(SqlCredentialKind.ManagedIdentity));
             Assert.That(options.Target, Is.EqualTo("tcp:contoso.database.windows.net,1433/appdb"));
             Assert.That(options.OpenRetries, Is.EqualTo(4));
-            Assert.That(options.OpenRetryDelay, Is.EqualTo(TimeSpan.FromSeconds(1)));
+            Assert.That(options.OpenRetryDelay, Is.EqualTo(TimeSpan.FromSeconds(5)));
             Assert.That(options.OpenTimeout, Is.EqualTo(TimeSpan.FromMinutes(1)));
         });
     }
@@ -39,6 +39,11 @@ public sealed class SqlOptionsTests
     [TestCase("Server=x;Database=y;Frobnicate=1", "Frobnicate")]
     [TestCase("Server=x;Database=y;Password='hunter2", "hunter2")]
     [TestCase("Server=x;Database=y;w0rd", "w0rd")]
+    [TestCase("Server=x;Database=y;Password=\"s3cr3t", "s3cr3t")]
+    [TestCase("Server=x;Database=y;Connect Timeout=s3cr3t", "s3cr3t")]
+    [TestCase("Server=x;Database=y;Encrypt=s3cr3t", "s3cr3t")]
+    [TestCase("Server=x;Database=y;Pwd=a;b=s3cr3t;=c", "s3cr3t")]
+    [TestCase("Server=x;Database=y;Max Pool Size=s3cr3t", "s3cr3t")]
     public void An_unparseable_connection_string_names_the_setting_and_echoes_none_of_it(string value, string fragment)
     {
         var ex = StartupSettings.Rejects(("Sql__ConnectionString", value));
@@ -145,6 +150,12 @@ public sealed class SqlOptionsTests
     [TestCase("Sql__OpenTimeout", "00:00:00")]
     [TestCase("Sql__OpenTimeout", "01:00:00")]
     [TestCase("Sql__AllowInsecureTransport", "yes")]
+    [TestCase("Sql__TokenRequestTimeout", "00:00:00")]
+    [TestCase("Sql__TokenRequestTimeout", "00:10:00")]
+    [TestCase("Sql__TokenRequestTimeout", "a while")]
+    [TestCase("Sql__AllowedTokenResources", "http://database.windows.net/")]
+    [TestCase("Sql__AllowedTokenResources", "storage")]
+    [TestCase("Sql__AllowedTokenResources", "https://database.windows.net/x")]
     public void Out_of_range_or_mistyped_tuning_values_name_their_setting(string setting, string value)
     {
         var ex = StartupSettings.Rejects((setting, value));
@@ -166,6 +177,18 @@ public sealed class SqlOptionsTests
         Assert.That(options.OpenRetries, Is.EqualTo(2));
         Assert.That(options.OpenRetryDelay, Is.EqualTo(TimeSpan.FromMilliseconds(250)));
         Assert.That(options.OpenTimeout, Is.EqualTo(TimeSpan.FromSeconds(20)));
+    }
+
+    [Test]
+    public async Task Token_settings_default_to_a_bounded_request_and_the_Azure_SQL_resources()
+    {
+        var defaults = await Bound();
+        var set = await Bound(("Sql__TokenRequestTimeout", "00:00:07"), ("Sql__AllowedTokenResources", "https://database.windows.net/, https://sql.contoso.test/"));
+
+        Assert.That(defaults.TokenRequestTimeout, Is.EqualTo(TimeSpan.FromSeconds(15)));
+        Assert.That(defaults.AllowedTokenResourceList, Is.EqualTo(new[] { "https://database.windows.net/", "https://database.usgovcloudapi.net/", "https://database.chinacloudapi.cn/" }));
+        Assert.That(set.TokenRequestTimeout, Is.EqualTo(TimeSpan.FromSeconds(7)));
+        Assert.That(set.AllowedTokenResourceList, Is.EqualTo(new[] { "https://database.windows.net/", "https://sql.contoso.test/" }));
     }
 
     private static async Task<SqlOptions> Bound(params (string Key, string? Value)[] settings)

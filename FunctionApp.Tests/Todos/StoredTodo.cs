@@ -20,4 +20,11 @@ internal sealed class StoredTodo
     public DateTimeOffset? DeletedAt { get; set; }
 
     public byte[] RowVersion { get; set; } = [];
+
+    /// <summary>A copy a transaction changes, so the committed row stays as it was until the commit.</summary>
+    public StoredTodo Copy() => new()
+    {
+        Id = Id, Title = Title, Notes = Notes, DueAt = DueAt, IsDone = IsDone, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+        DeletedAt = DeletedAt, RowVersion = RowVersion,
+    };
 }

@@ -40,7 +40,10 @@ internal abstract class TodoApiFixture
 
     /// <summary>A request body: the bytes of <paramref name="json"/> with the given Content-Type (null: none).</summary>
     protected static RequestBody Json(string json, string? contentType = "application/json") =>
-        new(new MemoryStream(Encoding.UTF8.GetBytes(json)), contentType);
+        Bytes(Encoding.UTF8.GetBytes(json), contentType);
+
+    /// <summary>A body of exactly these bytes; each send gets its own stream of them.</summary>
+    protected static RequestBody Bytes(byte[] bytes, string? contentType = "application/json") => new(() => new MemoryStream(bytes), contentType);
 
     protected static RequestBody Json(object body) => Json(JsonSerializer.Serialize(body));
 
@@ -60,8 +63,13 @@ internal abstract class TodoApiFixture
 
     protected Task<HttpAnswer> Create(RequestBody body) => Create(App, body);
 
-    protected static Task<HttpAnswer> Create(AppUnderTest app, RequestBody body, CancellationToken cancellation = default) =>
-        app.SendAsync(new TestRequest("POST", "/api/todos").WithBody(body.Stream, body.ContentType), cancellation);
+    protected static Task<HttpAnswer> Create(AppUnderTest app, RequestBody body, CancellationToken cancellation = default)
+    {
+        var request = new TestRequest("POST", "/api/todos");
+        request = body.Key is null ? request : request.WithHeader("Idempotency-Key", "\"" + body.Key + "\"");
+        // Each send reads its own copy, so one body can be sent again (a client's retry).
+        return app.SendAsync(request.WithBody(body.Open(), body.ContentType), cancellation);
+    }
 
     protected Task<HttpAnswer> Replace(string id, string? ifMatch, RequestBody body) => Replace(App, id, ifMatch, body);
 
@@ -69,7 +77,7 @@ internal abstract class TodoApiFixture
     {
         var request = new TestRequest("PUT", "/api/todos/" + Uri.EscapeDataString(id));
         request = ifMatch is null ? request : request.WithHeader("If-Match", ifMatch);
-        return app.SendAsync(request.WithBody(body.Stream, body.ContentType), cancellation);
+        return app.SendAsync(request.WithBody(body.Open(), body.ContentType), cancellation);
     }
 
     protected Task<HttpAnswer> Delete(string id) => Delete(App, id);
@@ -103,6 +111,6 @@ internal abstract class TodoApiFixture
         }
     }
 
-    /// <summary>A body to send: its bytes (as a stream the app reads) and its Content-Type.</summary>
-    protected sealed record RequestBody(Stream Stream, string? ContentType);
+    /// <summary>A body to send: its bytes (each send streams its own copy), its Content-Type and, for POST, an Idempotency-Key.</summary>
+    protected sealed record RequestBody(Func<Stream> Open, string? ContentType, string? Key = null);
 }

@@ -149,7 +149,7 @@ internal sealed class TodoCreateTests : TodoApiFixture
     [Test]
     public async Task Invalid_utf8_or_a_lone_surrogate_is_400_not_a_crash()
     {
-        var invalidUtf8 = new RequestBody(new MemoryStream([.. "{ \"title\": \""u8, 0xC3, 0x28, .. "\" }"u8]), "application/json");
+        var invalidUtf8 = Bytes([.. "{ \"title\": \""u8, 0xC3, 0x28, .. "\" }"u8]);
 
         var badBytes = await Create(invalidUtf8);
         var loneSurrogate = await Create(Json("""{ "title": "\uD800" }"""));
@@ -172,6 +172,8 @@ internal sealed class TodoCreateTests : TodoApiFixture
     }
 
     [TestCase("application/json; charset=utf-8")]
+    [TestCase("application/json; charset=utf8")]
+    [TestCase("application/json; charset=\"UTF-8\"")]
     [TestCase("application/merge-patch+json")]
     [TestCase("Application/JSON")]
     public async Task Json_media_types_are_accepted(string contentType)
@@ -182,10 +184,19 @@ internal sealed class TodoCreateTests : TodoApiFixture
     }
 
     [Test]
+    public async Task A_leading_UTF8_byte_order_mark_is_ignored()
+    {
+        var result = await Create(Bytes([0xEF, 0xBB, 0xBF, .. "{ \"title\": \"with a BOM\" }"u8]));
+
+        Assert.That(result.Status, Is.EqualTo(201), result.Body);
+        Assert.That(Table.Rows().Single().Title, Is.EqualTo("with a BOM"));
+    }
+
+    [Test]
     public async Task A_body_over_64_KB_is_413_and_is_not_read_past_the_limit()
     {
         var body = new CountingEndlessStream(Encoding.UTF8.GetBytes("{ \"title\": \"a\", \"notes\": \""), (byte)'x');
-        var result = await Create(new RequestBody(body, "application/json"));
+        var result = await Create(new RequestBody(() => body, "application/json"));
 
         AssertProblem(result, 413, ProblemTypes.PayloadTooLarge);
         Assert.That(body.BytesRead, Is.EqualTo(JsonBodyReader.MaxBytes + 1), "reads one byte past the limit, no more");

@@ -86,7 +86,8 @@ internal sealed class TodoReadTests : TodoApiFixture
         var selects = Sent(TodoSql.List);
         Assert.That(selects.Select(s => Parameter(s, "@Limit").Value), Is.All.EqualTo(3), "one row more than the page");
         Assert.That(selects.Select(s => Parameter(s, "@After").Value), Is.EqualTo(new object[] { 0L, 2L, 5L }));
-        Assert.That(selects.Select(s => Parameter(s, "@Done").Value), Is.All.Null);
+        Assert.That(selects.SelectMany(s => s.Parameters).Select(p => p.Name), Has.None.EqualTo("@Done"), "the unfiltered statement has no filter parameter");
+        Assert.That(Sent(TodoSql.ListByDone), Is.Empty);
     }
 
     [Test]
@@ -117,13 +118,17 @@ internal sealed class TodoReadTests : TodoApiFixture
         Assert.That(Ids(all), Has.Count.EqualTo(20));
         Assert.That(Ids(done), Is.EqualTo(Enumerable.Range(1, 12).Select(i => (long)i * 2)));
         Assert.That(Ids(open), Has.Count.EqualTo(13).And.All.Matches<long>(id => id % 2 == 1));
-        var selects = Sent(TodoSql.List);
-        Assert.That(Parameter(selects[0], "@Limit").Value, Is.EqualTo(21));
-        Assert.That(Parameter(selects[0], "@Limit").SqlType, Is.EqualTo("int"));
-        Assert.That(Parameter(selects[0], "@After").SqlType, Is.EqualTo("bigint"));
-        Assert.That(Parameter(selects[1], "@Done").Value, Is.EqualTo(true));
-        Assert.That(Parameter(selects[1], "@Done").SqlType, Is.EqualTo("bit"));
-        Assert.That(Parameter(selects[2], "@Done").Value, Is.EqualTo(false));
+        // Two statements, so each shape gets its own plan: a filtered list can seek on IX_Todos_Live_IsDone_Id.
+        var unfiltered = Sent(TodoSql.List).Single();
+        var filtered = Sent(TodoSql.ListByDone);
+        Assert.That(Parameter(unfiltered, "@Limit").Value, Is.EqualTo(21));
+        Assert.That(Parameter(unfiltered, "@Limit").SqlType, Is.EqualTo("int"));
+        Assert.That(Parameter(unfiltered, "@After").SqlType, Is.EqualTo("bigint"));
+        Assert.That(filtered, Has.Count.EqualTo(2));
+        Assert.That(Parameter(filtered[0], "@Done").Value, Is.EqualTo(true));
+        Assert.That(Parameter(filtered[0], "@Done").SqlType, Is.EqualTo("bit"));
+        Assert.That(Parameter(filtered[1], "@Done").Value, Is.EqualTo(false));
+        Assert.That(TodoSql.List + TodoSql.ListByDone, Does.Not.Contain("IS NULL OR"), "no catch-all predicate");
     }
 
     [TestCase("1")]

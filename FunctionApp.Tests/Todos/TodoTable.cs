@@ -4,9 +4,12 @@ using AzureSqlFunctions.Todos;
 namespace AzureSqlFunctions.Tests.Todos;
 
 /// <summary>
-/// Plays <c>dbo.Todos</c> behind the TDS peer: answers each <see cref="TodoSql"/> statement (matched by its exact
-/// text) from an in-memory table, using only the parameters the client sent, with SQL Server's semantics for the
-/// parts the API relies on (identity, rowversion bumps, soft delete, keyset order).
+/// Plays <c>dbo.Todos</c> and <c>dbo.TodoCreateRequests</c> behind the TDS peer: answers each <see cref="TodoSql"/>
+/// statement (matched by its exact text) from in-memory tables, using only the parameters the client sent, with SQL
+/// Server's semantics for the parts the API relies on (identity, rowversion bumps, soft delete, keyset order) —
+/// transactions included: a transaction's writes (and its UPDLOCK reads) take the tables' one write lock, its changes
+/// are seen by itself only, applied when the server commits it and dropped when it rolls back (explicitly, by a reset
+/// or because its session ended). Identity values are not given back by a rollback, as in SQL Server.
 /// </summary>
 internal sealed class TodoTable
 {
@@ -22,8 +25,22 @@ internal sealed class TodoTable
         new("RowVersion", TdsColumnType.RowVersion, Nullable: false),
     ];
 
+    private static readonly IReadOnlyList<TdsColumn> CreateRequestColumns =
+    [
+        new("RequestHash", TdsColumnType.VarBinary, Nullable: false, MaxLength: 32),
+        new("Response", TdsColumnType.NVarCharMax, Nullable: false),
+        new("CreatedAt", TdsColumnType.DateTimeOffset, Nullable: false),
+    ];
+
     private readonly Lock _gate = new();
     private readonly SortedDictionary<long, StoredTodo> _rows = [];
+    private readonly Dictionary<string, StoredCreateRequest> _createRequests = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, StoredTodo> _pendingRows = [];
+    private readonly Dictionary<string, StoredCreateRequest?> _pendingCreateRequests = new(StringComparer.Ordinal);
+    private ulong? _writer;
+
+    /// <summary>Set while a transaction (or an autocommit write) holds the write lock; completed when it lets go.</summary>
+    private TaskCompletionSource? _held;
     private long _nextId = 1;
     private ulong _nextRowVersion = 0x7D0;
 
@@ -43,7 +60,13 @@ internal sealed class TodoTable
         lock (_gate)
         {
             _rows.Clear();
+            _createRequests.Clear();
             _nextId = 1;
+            if (_held is not null || _pendingRows.Count > 0 || _pendingCreateRequests.Count > 0)
+            {
+                Release(); // a transaction a previous test left open no longer holds the table
+            }
+
             BeforeAnswer = null;
             AnswerFirst = null;
         }
@@ -59,6 +82,7 @@ internal sealed class TodoTable
         }
     }
 
+    /// <summary>The committed row, or null.</summary>
     public StoredTodo? Find(long id)
     {
         lock (_gate)
@@ -68,9 +92,14 @@ internal sealed class TodoTable
     }
 
     /// <summary>Registers the table's handler on <paramref name="server"/>; statements it does not know fall through.</summary>
-    public void ServeOn(TdsServer server) => server.Handle(AnswerAsync);
+    public void ServeOn(TdsServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        server.Handle(AnswerAsync);
+        server.TransactionEnded += OnTransactionEnded;
+    }
 
-    /// <summary>Every row, deleted ones included, in id order (a snapshot).</summary>
+    /// <summary>Every committed row, deleted ones included, in id order (a snapshot).</summary>
     public IReadOnlyList<StoredTodo> Rows()
     {
         lock (_gate)
@@ -79,22 +108,162 @@ internal sealed class TodoTable
         }
     }
 
-    private async ValueTask<SqlResponse?> AnswerAsync(SqlRequest request, CancellationToken cancellationToken) =>
-        AnswerFirst is { } first && await first(request, cancellationToken) is { } answered ? answered : Answer(request);
+    /// <summary>The committed Idempotency-Key records (a snapshot).</summary>
+    public IReadOnlyList<StoredCreateRequest> CreateRequests()
+    {
+        lock (_gate)
+        {
+            return [.. _createRequests.Values];
+        }
+    }
+
+    /// <summary>Stores a key record as if an earlier create had (to test expiry).</summary>
+    public void AddCreateRequest(StoredCreateRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        lock (_gate)
+        {
+            _createRequests[request.Key] = request;
+        }
+    }
+
+    private static bool Writes(string text) => text is TodoSql.Insert or TodoSql.Replace or TodoSql.SoftDelete
+        or TodoSql.FindCreateRequest or TodoSql.ForgetExpiredCreateRequest or TodoSql.RecordCreateRequest;
+
+    private async ValueTask<SqlResponse?> AnswerAsync(SqlRequest request, CancellationToken cancellationToken)
+    {
+        if (AnswerFirst is { } first && await first(request, cancellationToken) is { } answered)
+        {
+            return answered;
+        }
+
+        if (!Writes(request.Text))
+        {
+            return Answer(request);
+        }
+
+        var descriptor = request.TransactionDescriptor;
+        bool owner;
+        lock (_gate)
+        {
+            owner = descriptor is not null && _writer == descriptor;
+        }
+
+        if (!owner)
+        {
+            // Another transaction writing: wait for it to end, as SQL Server's locks would (attention cuts it short).
+            while (true)
+            {
+                Task released;
+                lock (_gate)
+                {
+                    if (_held is null)
+                    {
+                        _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        _writer = descriptor;
+                        break;
+                    }
+
+                    released = _held.Task;
+                }
+
+                await released.WaitAsync(cancellationToken);
+            }
+        }
+
+        try
+        {
+            return Answer(request);
+        }
+        finally
+        {
+            if (descriptor is null)
+            {
+                Commit(); // autocommit: applied at once
+            }
+        }
+    }
+
+    private void OnTransactionEnded(TdsTransactionEnd end)
+    {
+        lock (_gate)
+        {
+            if (_writer != end.Descriptor)
+            {
+                return;
+            }
+        }
+
+        if (end.Committed)
+        {
+            Commit();
+        }
+        else
+        {
+            Discard();
+        }
+    }
+
+    private void Commit()
+    {
+        lock (_gate)
+        {
+            foreach (var (id, row) in _pendingRows)
+            {
+                _rows[id] = row;
+            }
+
+            foreach (var (key, request) in _pendingCreateRequests)
+            {
+                if (request is null)
+                {
+                    _createRequests.Remove(key);
+                }
+                else
+                {
+                    _createRequests[key] = request;
+                }
+            }
+
+            Release();
+        }
+    }
+
+    private void Discard()
+    {
+        lock (_gate)
+        {
+            Release();
+        }
+    }
+
+    private void Release()
+    {
+        _pendingRows.Clear();
+        _pendingCreateRequests.Clear();
+        _writer = null;
+        var held = _held;
+        _held = null;
+        held?.TrySetResult();
+    }
 
     private SqlResponse? Answer(SqlRequest request)
     {
         BeforeAnswer?.Invoke(request);
         lock (_gate)
         {
+            var mine = request.TransactionDescriptor is { } descriptor && _writer == descriptor;
             return request.Text switch
             {
                 TodoSql.Insert => Insert(request),
-                TodoSql.GetById => RowsOf(Live((long)request["@Id"]!)),
-                TodoSql.List => List(request),
+                TodoSql.GetById => RowsOf(Live((long)request["@Id"]!, mine)),
+                TodoSql.List or TodoSql.ListByDone => List(request, mine),
                 TodoSql.Replace => Replace(request),
-                TodoSql.CountLive => SqlResponse.Scalar(new TdsColumn(string.Empty, TdsColumnType.Int), Live((long)request["@Id"]!) is null ? 0 : 1),
+                TodoSql.CountLive => SqlResponse.Scalar(new TdsColumn(string.Empty, TdsColumnType.Int), Live((long)request["@Id"]!, mine) is null ? 0 : 1),
                 TodoSql.SoftDelete => SoftDelete((long)request["@Id"]!),
+                TodoSql.FindCreateRequest => FindCreateRequest((string)request["@Key"]!),
+                TodoSql.ForgetExpiredCreateRequest => ForgetCreateRequest((string)request["@Key"]!, (DateTimeOffset)request["@NotBefore"]!),
+                TodoSql.RecordCreateRequest => RecordCreateRequest(request),
                 _ => null,
             };
         }
@@ -104,16 +273,16 @@ internal sealed class TodoTable
     {
         var todo = new StoredTodo { Id = _nextId++, CreatedAt = Now, UpdatedAt = Now, RowVersion = NextRowVersion() };
         Assign(todo, request);
-        _rows[todo.Id] = todo;
+        _pendingRows[todo.Id] = todo;
         return RowsOf(todo);
     }
 
-    private SqlResponse List(SqlRequest request)
+    private SqlResponse List(SqlRequest request, bool mine)
     {
         var limit = Convert.ToInt32(request["@Limit"], System.Globalization.CultureInfo.InvariantCulture);
         var after = (long)request["@After"]!;
-        var done = (bool?)request["@Done"];
-        var page = _rows.Values
+        var done = request.Text == TodoSql.ListByDone ? (bool?)request["@Done"] : null;
+        var page = Visible(mine)
             .Where(t => t.DeletedAt is null && t.Id > after && (done is null || t.IsDone == done))
             .Take(limit);
         return SqlResponse.Rows(Columns, page.Select(ToRow).ToList());
@@ -121,33 +290,79 @@ internal sealed class TodoTable
 
     private SqlResponse Replace(SqlRequest request)
     {
-        var todo = Live((long)request["@Id"]!);
+        var todo = Live((long)request["@Id"]!, mine: true);
         var expected = (byte[])request["@RowVersion"]!;
         if (todo is null || !todo.RowVersion.AsSpan().SequenceEqual(expected))
         {
             return SqlResponse.Rows(Columns, []);
         }
 
-        Assign(todo, request);
-        todo.UpdatedAt = Now;
-        todo.RowVersion = NextRowVersion();
-        return RowsOf(todo);
+        var changed = todo.Copy();
+        Assign(changed, request);
+        changed.UpdatedAt = Now;
+        changed.RowVersion = NextRowVersion();
+        _pendingRows[changed.Id] = changed;
+        return RowsOf(changed);
     }
 
     private SqlResponse SoftDelete(long id)
     {
-        var todo = Live(id);
+        var todo = Live(id, mine: true);
         if (todo is null)
         {
             return SqlResponse.Affected(0);
         }
 
-        todo.DeletedAt = Now;
-        todo.UpdatedAt = Now;
+        var changed = todo.Copy();
+        changed.DeletedAt = Now;
+        changed.UpdatedAt = Now;
+        _pendingRows[id] = changed;
         return SqlResponse.Affected(1);
     }
 
-    private StoredTodo? Live(long id) => _rows.TryGetValue(id, out var todo) && todo.DeletedAt is null ? todo : null;
+    private SqlResponse FindCreateRequest(string key) =>
+        CreateRequestOf(key) is { } found
+            ? SqlResponse.Rows(CreateRequestColumns, [[found.RequestHash, found.Response, found.CreatedAt]])
+            : SqlResponse.Rows(CreateRequestColumns, []);
+
+    private SqlResponse ForgetCreateRequest(string key, DateTimeOffset notBefore)
+    {
+        if (CreateRequestOf(key) is not { } found || found.CreatedAt >= notBefore)
+        {
+            return SqlResponse.Affected(0);
+        }
+
+        _pendingCreateRequests[key] = null;
+        return SqlResponse.Affected(1);
+    }
+
+    private SqlResponse RecordCreateRequest(SqlRequest request)
+    {
+        var key = (string)request["@Key"]!;
+        if (CreateRequestOf(key) is not null)
+        {
+            return SqlResponse.Error(2627, $"Violation of PRIMARY KEY constraint 'PK_TodoCreateRequests'. Cannot insert duplicate key in object 'dbo.TodoCreateRequests'. The duplicate key value is ({key}).", 14);
+        }
+
+        // SYSUTCDATETIME(): the real clock, which the app's retention compares against (Now is only the todos' stamp).
+        _pendingCreateRequests[key] = new StoredCreateRequest(key, (byte[])request["@RequestHash"]!, (long)request["@TodoId"]!, (string)request["@Response"]!, DateTimeOffset.UtcNow);
+        return SqlResponse.Affected(1);
+    }
+
+    /// <summary>The transaction's own view (its pending changes over the committed rows), or the committed rows.</summary>
+    private IEnumerable<StoredTodo> Visible(bool mine) =>
+        mine && _pendingRows.Count > 0
+            ? _rows.Values.Where(r => !_pendingRows.ContainsKey(r.Id)).Concat(_pendingRows.Values).OrderBy(r => r.Id)
+            : _rows.Values;
+
+    private StoredTodo? Live(long id, bool mine)
+    {
+        var todo = mine && _pendingRows.TryGetValue(id, out var pending) ? pending : _rows.GetValueOrDefault(id);
+        return todo is { DeletedAt: null } ? todo : null;
+    }
+
+    private StoredCreateRequest? CreateRequestOf(string key) =>
+        _pendingCreateRequests.TryGetValue(key, out var pending) ? pending : _createRequests.GetValueOrDefault(key);
 
     private static void Assign(StoredTodo todo, SqlRequest request)
     {

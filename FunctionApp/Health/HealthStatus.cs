@@ -5,4 +5,5 @@ internal static class HealthStatus
 {
     public const string Healthy = "healthy";
     public const string Unhealthy = "unhealthy";
+    public const string Alive = "alive";
 }

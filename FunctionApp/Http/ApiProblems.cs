@@ -54,6 +54,12 @@ internal static class ApiProblems
         StatusCodes.Status412PreconditionFailed,
         "The If-Match ETag is not the current one: read the resource again and reapply the change.");
 
+    public static ProblemHttpResult IdempotencyKeyReused() => Problem(
+        ProblemTypes.IdempotencyKeyReused,
+        "The Idempotency-Key was used for another request.",
+        StatusCodes.Status422UnprocessableEntity,
+        "This Idempotency-Key was used within the last 24 hours with a different body. Use a new key for a new request.");
+
     /// <summary>An HTTP invocation failed in a way nobody planned for: no detail of the failure, only where to find it.</summary>
     public static ProblemHttpResult Unexpected(string invocationId) => Problem(
         ProblemTypes.InternalError,

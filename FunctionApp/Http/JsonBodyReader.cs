@@ -15,6 +15,13 @@ internal static class JsonBodyReader
 {
     public const int MaxBytes = 64 * 1024;
 
+    /// <summary>Unknown fields named in one answer, at most; each name is cut to <see cref="MaxEchoedNameLength"/>.</summary>
+    public const int MaxUnknownFieldsNamed = 10;
+
+    public const int MaxEchoedNameLength = 64;
+
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
+
     public static async Task<Checked<T>> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class
     {
@@ -42,10 +49,17 @@ internal static class JsonBodyReader
             return Fail<T>(ApiProblems.MalformedJson("The request body is empty; send a JSON object."));
         }
 
+        // RFC 8259 §8.1 lets a parser ignore a UTF-8 byte order mark; some clients (PowerShell 5, .NET's UTF8Encoding(true)) send one.
+        var json = buffer.AsMemory(0, length);
+        if (json.Span.StartsWith(Utf8Bom))
+        {
+            json = json[Utf8Bom.Length..];
+        }
+
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(buffer.AsMemory(0, length));
+            document = JsonDocument.Parse(json);
         }
         catch (JsonException ex)
         {
@@ -65,6 +79,11 @@ internal static class JsonBodyReader
         if (root.ValueKind != JsonValueKind.Object)
         {
             return Fail<T>(ApiProblems.Validation("$", "The body must be a JSON object."));
+        }
+
+        if (!HasReadableNames(root))
+        {
+            return Fail<T>(ApiProblems.MalformedJson("A field name is not valid text (invalid UTF-8 or an unpaired surrogate escape)."));
         }
 
         var typeInfo = (JsonTypeInfo<T>)ApiJson.Options.GetTypeInfo(typeof(T));
@@ -87,16 +106,63 @@ internal static class JsonBodyReader
         }
     }
 
-    /// <summary>Unknown and repeated fields, checked before binding so each gets its own message.</summary>
+    /// <summary>
+    /// Whether every field name (at any depth) decodes to text: System.Text.Json throws InvalidOperationException, not
+    /// JsonException, for invalid UTF-8 or a lone surrogate escape in a name once it is read.
+    /// </summary>
+    private static bool HasReadableNames(JsonElement element)
+    {
+        try
+        {
+            return Walk(element);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        static bool Walk(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        Walk(property.Value);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        Walk(item);
+                    }
+
+                    break;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Unknown and repeated fields, checked before binding so each gets its own message. The answer stays small
+    /// whatever the body: at most <see cref="MaxUnknownFieldsNamed"/> unknown fields are named, each cut short.
+    /// </summary>
     private static Dictionary<string, string[]> FieldErrors<T>(JsonElement root, JsonTypeInfo<T> typeInfo)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var unknown = 0;
         foreach (var property in root.EnumerateObject())
         {
             if (!typeInfo.Properties.Any(p => string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase)))
             {
-                errors[property.Name] = ["Is not a known field."];
+                if (++unknown <= MaxUnknownFieldsNamed)
+                {
+                    errors[Echoed(property.Name)] = ["Is not a known field."];
+                }
             }
             else if (!seen.Add(property.Name))
             {
@@ -104,8 +170,15 @@ internal static class JsonBodyReader
             }
         }
 
+        if (unknown > MaxUnknownFieldsNamed)
+        {
+            errors["$"] = [$"Has {unknown} unknown fields; the first {MaxUnknownFieldsNamed} are named."];
+        }
+
         return errors;
     }
+
+    private static string Echoed(string name) => name.Length <= MaxEchoedNameLength ? name : name[..MaxEchoedNameLength] + "…";
 
     private static bool IsJson(string? contentType)
     {
@@ -116,8 +189,10 @@ internal static class JsonBodyReader
 
         // application/json or application/*+json, as ASP.NET Core's own JSON content-type check accepts.
         var json = media.MatchesMediaType("application/json") || (media.Type.Equals("application", StringComparison.OrdinalIgnoreCase) && media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
-        // JSON is UTF-8 (RFC 8259); another declared charset would be decoded wrongly.
-        return json && (!media.Charset.HasValue || HeaderUtilities.RemoveQuotes(media.Charset).Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+        // JSON is UTF-8 (RFC 8259); another declared charset would be decoded wrongly. "utf8" (the common spelling
+        // without the hyphen) names the same encoding, so it is accepted too.
+        return json && (!media.Charset.HasValue || HeaderUtilities.RemoveQuotes(media.Charset) is var charset
+            && (charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)));
     }
 
     /// <summary>Reads until the buffer is full or the stream ends: at most MaxBytes + 1, enough to tell "too large".</summary>

@@ -10,6 +10,8 @@ internal static class ProblemTypes
     public const string AuthenticationFailed = Prefix + "authentication-failed";
     public const string ConnectionPoolExhausted = Prefix + "connection-pool-exhausted";
     public const string RequestCancelled = Prefix + "request-cancelled";
+    public const string OutcomeUnknown = Prefix + "outcome-unknown";
+    public const string IdempotencyKeyReused = Prefix + "idempotency-key-reused";
     public const string Validation = Prefix + "validation";
     public const string MalformedJson = Prefix + "malformed-json";
     public const string PayloadTooLarge = Prefix + "payload-too-large";

@@ -48,10 +48,12 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
             await next(context);
             if (cancellation.IsCancellationRequested)
             {
-                // Cancelled, but the function swallowed it: nothing is committed (disposal rolls back).
+                // Cancelled, but the function swallowed it: nothing is committed.
                 if (trigger == TriggerKind.Http)
                 {
-                    context.GetInvocationResult().Value = SqlFailureProblems.Cancelled(context.InvocationId);
+                    context.GetInvocationResult().Value = await connection.RollBackAsync() == UnitOfWorkOutcome.Unknown
+                        ? Unknown(context, new OperationCanceledException(cancellation))
+                        : SqlFailureProblems.Cancelled(context.InvocationId);
                 }
 
                 return;
@@ -61,7 +63,9 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
         }
         catch (Exception ex) when (trigger == TriggerKind.Http)
         {
-            context.GetInvocationResult().Value = Answer(context, ex);
+            // "Nothing was saved" only once the rollback is done; an unacknowledged commit or rollback is said as such.
+            var outcome = ex is OutcomeUnknownException ? UnitOfWorkOutcome.Unknown : await connection.RollBackAsync();
+            context.GetInvocationResult().Value = outcome == UnitOfWorkOutcome.Unknown ? Unknown(context, ex) : Answer(context, ex);
         }
         finally
         {
@@ -76,7 +80,7 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
         // so a cancelled invocation explains whatever it threw.
         var answer = context.CancellationToken.IsCancellationRequested
             ? SqlFailureProblems.Cancelled(context.InvocationId)
-            : SqlFailureProblems.For(SqlFailureClassifier.Classify(exception), context.InvocationId);
+            : SqlFailureProblems.For(SqlFailureClassifier.Classify(exception), exception, context.InvocationId);
         if (answer is not null)
         {
             LogAnswered503(logger, context.InvocationId, context.FunctionDefinition.Name, SqlFailureProblems.TypeOf(answer), exception.GetType().Name, exception.Message);
@@ -85,6 +89,13 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
 
         LogFailed(logger, context.InvocationId, context.FunctionDefinition.Name, exception);
         return ApiProblems.Unexpected(context.InvocationId);
+    }
+
+    private HeaderedResult Unknown(FunctionContext context, Exception exception)
+    {
+        var answer = SqlFailureProblems.OutcomeUnknown(context.InvocationId);
+        LogAnswered503(logger, context.InvocationId, context.FunctionDefinition.Name, SqlFailureProblems.TypeOf(answer), exception.GetType().Name, exception.Message);
+        return answer;
     }
 
     private static TriggerKind TriggerOf(FunctionDefinition definition)

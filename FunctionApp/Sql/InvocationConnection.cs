@@ -7,9 +7,12 @@ namespace AzureSqlFunctions.Sql;
 /// <summary>
 /// The one SQL connection of one function invocation (a unit of work in the eShop TransactionBehavior sense).
 /// Nothing is opened until a handler first asks; later asks in the same invocation get the same open connection.
-/// A handler may opt into a transaction with <see cref="BeginUnitOfWorkAsync"/>: the middleware commits it with
-/// <see cref="CompleteAsync"/> when the invocation succeeds; otherwise <see cref="DisposeAsync"/> rolls it back.
-/// Disposing returns the connection to the pool exactly once. Not thread-safe: one invocation, one flow.
+/// A handler opts into a transaction with <see cref="BeginUnitOfWorkAsync"/> (every HTTP write does): the middleware
+/// commits it with <see cref="CompleteAsync"/> when the invocation succeeds, or rolls it back with
+/// <see cref="RollBackAsync"/> before it answers a failure, and <see cref="Outcome"/> says what is known of the writes.
+/// COMMIT and ROLLBACK are bounded by <see cref="SqlOptions.CommitTimeout"/>. Disposing returns the connection to the
+/// pool exactly once, never waiting for an open or a commit that was given up on (that one is disposed when it ends).
+/// Not thread-safe: one invocation, one flow.
 /// </summary>
 internal sealed class InvocationConnection : IAsyncDisposable
 {
@@ -17,7 +20,9 @@ internal sealed class InvocationConnection : IAsyncDisposable
     private readonly SqlMetrics _metrics;
     private readonly CancellationToken _invocationCancelled;
     private Task<SqlConnection>? _opening;
+    private CancellationTokenSource? _probeBound;
     private SqlTransaction? _transaction;
+    private Task? _abandoned;
     private bool _disposed;
 
     public InvocationConnection(SqlConnectionFactory factory, SqlMetrics metrics, CancellationToken invocationCancelled)
@@ -36,11 +41,30 @@ internal sealed class InvocationConnection : IAsyncDisposable
     /// <summary>The invocation's cancellation, for commands the handlers run.</summary>
     public CancellationToken CancellationToken => _invocationCancelled;
 
+    /// <summary>What is known of the unit of work's writes so far.</summary>
+    public UnitOfWorkOutcome Outcome { get; private set; }
+
     /// <summary>Opens the connection on first use; the same open connection afterwards.</summary>
     public Task<SqlConnection> GetOpenConnectionAsync()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _opening ??= _factory.OpenAsync(_invocationCancelled);
+    }
+
+    /// <summary>
+    /// For a probe: opens with one login attempt and no retries, abandoned when <paramref name="bound"/> fires (the
+    /// probe's own timeout), so the probe answers in its time whatever the open is doing.
+    /// </summary>
+    public Task<SqlConnection> GetProbeConnectionAsync(CancellationToken bound)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_opening is not null)
+        {
+            return _opening;
+        }
+
+        _probeBound = CancellationTokenSource.CreateLinkedTokenSource(_invocationCancelled, bound);
+        return _opening = _factory.OpenAsync(retry: false, _probeBound.Token);
     }
 
     /// <summary>Starts the invocation's transaction (once; later calls return the same one).</summary>
@@ -56,80 +80,141 @@ internal sealed class InvocationConnection : IAsyncDisposable
         return _transaction;
     }
 
-    /// <summary>The invocation succeeded: commit the unit of work, if one was begun.</summary>
-    public Task CompleteAsync()
+    /// <summary>
+    /// The invocation succeeded: commit the unit of work, if one was begun. Throws <see cref="OutcomeUnknownException"/>
+    /// when the commit is not acknowledged in time (the COMMIT was sent: it may have been applied).
+    /// </summary>
+    public async Task CompleteAsync()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _transaction is null ? Task.CompletedTask : CommitAsync();
+        if (_transaction is not { } transaction)
+        {
+            return;
+        }
+
+        _transaction = null;
+        // Not abandoned half-way by a late cancellation: a commit runs to its answer or to the bound.
+        if (await EndAsync(transaction, commit: true).ConfigureAwait(false) is { } failure)
+        {
+            Outcome = UnitOfWorkOutcome.Unknown;
+            throw new OutcomeUnknownException("The commit was sent but not acknowledged: the writes may or may not have been saved.", failure);
+        }
+
+        Outcome = UnitOfWorkOutcome.Committed;
+    }
+
+    /// <summary>
+    /// The invocation failed: roll back an uncommitted unit of work now, before the failure is answered, and say what
+    /// is known. Rolled back when the server acknowledged it or the session was already broken before any COMMIT;
+    /// unknown when the ROLLBACK got no answer in time.
+    /// </summary>
+    public async Task<UnitOfWorkOutcome> RollBackAsync()
+    {
+        if (_transaction is not { } transaction)
+        {
+            return Outcome;
+        }
+
+        _transaction = null;
+        if (transaction.Connection is not { State: ConnectionState.Open })
+        {
+            // Broken (dropped mid-result, severity 20, attention timeout): the server ended the session and with it
+            // the transaction, which no COMMIT had reached.
+            DisposeQuietly(transaction);
+            return Outcome = UnitOfWorkOutcome.RolledBack;
+        }
+
+        // Only a rollback the server never answered (the app's bound or SqlClient's timeout) leaves the outcome open:
+        // an error answer or a connection that breaks under it ends a transaction no COMMIT had reached.
+        var failure = await EndAsync(transaction, commit: false).ConfigureAwait(false);
+        return Outcome = failure is TimeoutException or SqlException { Number: SqlFailureClassifier.Timeout }
+            ? UnitOfWorkOutcome.Unknown
+            : UnitOfWorkOutcome.RolledBack;
     }
 
     /// <summary>Rolls back an uncommitted unit of work and returns the connection to the pool, once.</summary>
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_disposed)
         {
-            return default;
+            return;
         }
 
         _disposed = true;
         _metrics.InvocationEnded(_opening is not null);
-
-        // An invocation that never touched SQL ends here, synchronously: nothing to close.
-        return _opening is null ? default : CloseAsync(_opening);
-    }
-
-    private async Task CommitAsync()
-    {
-        // A commit must not be abandoned half-way by a late cancellation: it runs to its answer.
-        await _transaction!.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-        await _transaction.DisposeAsync().ConfigureAwait(false);
-        _transaction = null;
-    }
-
-    private async ValueTask CloseAsync(Task<SqlConnection> opening)
-    {
-        SqlConnection connection;
-        try
+        if (_opening is null)
         {
-            connection = await opening.ConfigureAwait(false);
-        }
-        catch (Exception) when (!opening.IsCompletedSuccessfully)
-        {
-            return; // the open failed; the factory already disposed what it made
+            return; // an invocation that never touched SQL ends here: nothing to close
         }
 
-        try
+        if (_transaction is not null)
         {
-            if (_transaction is not null)
+            await RollBackAsync().ConfigureAwait(false);
+        }
+
+        var ending = _abandoned is null ? _opening : Task.WhenAll(_opening, _abandoned);
+        if (!ending.IsCompleted)
+        {
+            // An open or commit that was given up on goes on for a while (bounded by Sql__OpenTimeout, Connect
+            // Timeout): its connection is disposed when it ends, not waited for here.
+            _ = ending.ContinueWith(static (_, state) => ((InvocationConnection)state!).CloseAsync(), this, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            return;
+        }
+
+        await CloseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>COMMIT or ROLLBACK within the bound; the failure, if any (a timeout is a <see cref="TimeoutException"/>).</summary>
+    private async Task<Exception?> EndAsync(SqlTransaction transaction, bool commit)
+    {
+        // SqlTransaction has no truly asynchronous commit: it blocks a thread until the server answers or SqlClient's
+        // Connect Timeout passes. Run it off the invocation's thread and stop waiting at the app's own bound.
+        var ending = Task.Run(() =>
+        {
+            if (commit)
             {
-                await RollBackAsync(_transaction).ConfigureAwait(false);
+                transaction.Commit();
             }
-        }
-        finally
+            else
+            {
+                transaction.Rollback();
+            }
+        });
+        try
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await ending.WaitAsync(_factory.CommitTimeout).ConfigureAwait(false);
+            DisposeQuietly(transaction);
+            return null;
+        }
+        catch (TimeoutException ex)
+        {
+            _abandoned = ending.ContinueWith(_ => DisposeQuietly(transaction), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            return ex;
+        }
+        catch (Exception ex) when (ex is SqlException or InvalidOperationException)
+        {
+            DisposeQuietly(transaction);
+            return ex;
         }
     }
 
-    private static async Task RollBackAsync(SqlTransaction transaction)
+    private async Task CloseAsync()
     {
-        // A broken connection (dropped mid-result, deadlock victim, attention) has nothing left to roll back: the
-        // server ended the transaction and the pool discards the connection. Disposal must never throw over the
-        // invocation's own outcome, so both steps swallow what a dead connection answers.
-        try
+        _probeBound?.Dispose();
+        if (_opening is not { IsCompletedSuccessfully: true } opened)
         {
-            if (transaction.Connection is { State: ConnectionState.Open })
-            {
-                await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or SqlException)
-        {
+            return; // the open failed or was given up; the factory disposed what it made
         }
 
+        await opened.Result.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static void DisposeQuietly(SqlTransaction transaction)
+    {
+        // Disposal must never throw over the invocation's own outcome; a dead connection answers with these.
         try
         {
-            await transaction.DisposeAsync().ConfigureAwait(false);
+            transaction.Dispose();
         }
         catch (Exception ex) when (ex is InvalidOperationException or SqlException)
         {

@@ -9,14 +9,19 @@ namespace AzureSqlFunctions.Sql;
 /// Makes token-authenticated connections from the validated settings: the static
 /// <see cref="SqlAccessTokenCallback"/> (never the <c>AccessToken</c> property, which would make a pool per token)
 /// and SqlClient's configurable retry provider for Azure SQL's transient errors on open, bounded in total by
-/// <see cref="SqlOptions.OpenTimeout"/>.
+/// <see cref="SqlOptions.OpenTimeout"/>. The provider is the one mechanism that retries an open: the driver's own
+/// login retry (<c>ConnectRetryCount</c>, a blocking 10 s sleep per retry) is bypassed for the open with
+/// <see cref="SqlConnectionOverrides.OpenWithoutRetry"/>, so one attempt is one login; <c>ConnectRetryCount</c> still
+/// drives idle-connection resiliency (reconnecting a pooled session that broke while idle).
 /// </summary>
 internal sealed partial class SqlConnectionFactory
 {
+    /// <summary>Microsoft's guidance: back off exponentially to at most a minute.</summary>
+    internal static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(60);
+
     private readonly SqlOptions _settings;
     private readonly string _connectionString;
     private readonly string _target;
-    private readonly AccessTokenSource _tokenSource;
     private readonly SqlRetryLogicBaseProvider _openRetry;
     private readonly SqlMetrics _metrics;
     private readonly TimeProvider _time;
@@ -25,9 +30,9 @@ internal sealed partial class SqlConnectionFactory
     public SqlConnectionFactory(IOptions<SqlOptions> options, AccessTokenSource tokenSource, SqlMetrics metrics, TimeProvider time, ILogger<SqlConnectionFactory> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(tokenSource);
         var settings = options.Value;
         _settings = settings;
-        _tokenSource = tokenSource ?? throw new ArgumentNullException(nameof(tokenSource));
         _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
@@ -35,7 +40,7 @@ internal sealed partial class SqlConnectionFactory
         var builder = new SqlConnectionStringBuilder(settings.ConnectionString);
         _connectionString = builder.ConnectionString;
         _target = settings.Target;
-        var replaced = SqlAccessTokenCallback.Register(builder.DataSource, builder.InitialCatalog, tokenSource);
+        var replaced = SqlAccessTokenCallback.Register(builder.DataSource, builder.InitialCatalog, tokenSource, settings.AllowedTokenResourceList);
         if (replaced is not null)
         {
             // Sessions pooled under the previous source's identity must not be handed out under this one.
@@ -46,15 +51,20 @@ internal sealed partial class SqlConnectionFactory
         _openRetry = SqlConfigurableRetryFactory.CreateExponentialRetryProvider(new SqlRetryLogicOption
         {
             NumberOfTries = settings.OpenRetries + 1,
+            // SqlClient's n-th delay is MinTimeInterval + (2^n - 1) × DeltaTime × (0.8 … 1.2): with a fifth of the
+            // delay as the floor, the first retry waits at least Sql__OpenRetryDelay (guidance: ≥ 5 s), then doubles.
             DeltaTime = settings.OpenRetryDelay,
-            MinTimeInterval = TimeSpan.Zero,
-            MaxTimeInterval = TimeSpan.FromSeconds(Math.Max(settings.OpenRetryDelay.TotalSeconds * 8, 1)),
+            MinTimeInterval = settings.OpenRetryDelay / 5,
+            MaxTimeInterval = MaxRetryDelay,
             TransientErrors = AzureSqlTransientErrors.Numbers,
         });
         _openRetry.Retrying += OnRetrying;
     }
 
     public string Target => _target;
+
+    /// <summary>Upper bound on a COMMIT or ROLLBACK (<see cref="SqlOptions.CommitTimeout"/>).</summary>
+    public TimeSpan CommitTimeout => _settings.CommitTimeout;
 
     /// <summary>A closed connection wired for token auth and open retries.</summary>
     public SqlConnection Create() => new(_connectionString)
@@ -64,16 +74,26 @@ internal sealed partial class SqlConnectionFactory
     };
 
     /// <summary>Opens a connection, retrying transient errors, within <see cref="SqlOptions.OpenTimeout"/>.</summary>
-    public async Task<SqlConnection> OpenAsync(CancellationToken cancellationToken)
+    public Task<SqlConnection> OpenAsync(CancellationToken cancellationToken) => OpenAsync(retry: true, cancellationToken);
+
+    /// <summary>
+    /// Opens a connection with one login attempt per try; <paramref name="retry"/> false makes one try only (a probe
+    /// reports the state now, it does not wait it out). Bounded by <see cref="SqlOptions.OpenTimeout"/>.
+    /// </summary>
+    public async Task<SqlConnection> OpenAsync(bool retry, CancellationToken cancellationToken)
     {
         var connection = Create();
+        if (!retry)
+        {
+            connection.RetryLogicProvider = null; // SqlClient's no-retry default
+        }
+
         var started = _time.GetTimestamp();
-        var tokenFailuresBefore = _tokenSource.FailedRequests;
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(_settings.OpenTimeout);
         try
         {
-            await connection.OpenAsync(budget.Token).ConfigureAwait(false);
+            await connection.OpenAsync(SqlConnectionOverrides.OpenWithoutRetry, budget.Token).ConfigureAwait(false);
             _metrics.ConnectionOpened(_time.GetElapsedTime(started));
             return connection;
         }
@@ -82,11 +102,11 @@ internal sealed partial class SqlConnectionFactory
             await connection.DisposeAsync().ConfigureAwait(false);
             throw new TimeoutException($"Opening a connection to {_target} did not finish within {_settings.OpenTimeout} (retries included).", ex);
         }
-        catch (SqlException ex) when (ex.Number == 0 && _tokenSource.FailedRequests != tokenFailuresBefore)
+        catch (Exception ex) when (SqlAccessTokenCallback.FailureIn(ex) is { } tokenFailure)
         {
-            // SqlClient swallowed the callback's exception ("Failed to authenticate the user…"); say what failed.
+            // SqlClient keeps only the callback exception's type and message in a SqlException numbered 0; say what failed.
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new AccessTokenUnavailableException($"Opening a connection to {_target} failed: {_tokenSource.CredentialName} gave no access token.", ex);
+            throw new AccessTokenUnavailableException($"Opening a connection to {_target} failed: {tokenFailure}", ex);
         }
         catch
         {

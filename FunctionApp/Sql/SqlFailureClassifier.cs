@@ -35,6 +35,21 @@ internal static class SqlFailureClassifier
         return SqlFailureKind.None;
     }
 
+    /// <summary>Whether a SQL error numbered <paramref name="number"/> is among the causes of <paramref name="exception"/>.</summary>
+    public static bool HasError(Exception exception, int number)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        for (var current = exception; current is not null; current = Inner(current))
+        {
+            if (current is SqlException sql && sql.Errors.Cast<SqlError>().Any(e => e.Number == number))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static Exception? Inner(Exception exception) => exception is AggregateException { InnerExceptions.Count: > 0 } aggregate
         ? aggregate.InnerExceptions[^1]
         : exception.InnerException;

@@ -29,17 +29,61 @@ public sealed class SqlOptions
     /// <summary>Attempts the retry provider makes to open a connection after the first one fails transiently.</summary>
     public int OpenRetries { get; set; } = 4;
 
-    /// <summary>First delay of the exponential back-off between open attempts.</summary>
-    public TimeSpan OpenRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// The least wait before the first retry of an open; later ones double, up to a minute (Microsoft's guidance:
+    /// at least 5 s first, exponential back-off to 60 s).
+    /// </summary>
+    public TimeSpan OpenRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Upper bound on the whole open, retries included: past it the open is abandoned.</summary>
     public TimeSpan OpenTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Upper bound on a COMMIT or ROLLBACK: past it the outcome is reported as unknown (SqlClient's own bound is the
+    /// Connect Timeout, and it blocks a thread meanwhile).
+    /// </summary>
+    public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Upper bound on one credential request for an access token; a stuck request is abandoned after it.</summary>
+    public TimeSpan TokenRequestTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The resources (audiences) the token callback gives tokens for, comma-separated; a server naming any other gets
+    /// none. Unset: Azure SQL's public and sovereign-cloud database resources (<see cref="DefaultTokenResources"/>).
+    /// </summary>
+    public string? AllowedTokenResources { get; set; }
+
+    /// <summary>Azure SQL's database resource in Azure public, US Government and China clouds.</summary>
+    public static IReadOnlyList<string> DefaultTokenResources { get; } =
+        ["https://database.windows.net/", "https://database.usgovcloudapi.net/", "https://database.chinacloudapi.cn/"];
 
     /// <summary>Only for local test servers: allows <c>Encrypt=False</c> or <c>TrustServerCertificate=True</c>.</summary>
     public bool AllowInsecureTransport { get; set; }
 
     /// <summary>The credential to use, after the Azure-or-laptop default was applied.</summary>
     internal SqlCredentialKind CredentialKind => Credential ?? SqlCredentialKind.AzureCli;
+
+    /// <summary><see cref="AllowedTokenResources"/> as a list, or the defaults.</summary>
+    internal IReadOnlyList<string> AllowedTokenResourceList =>
+        string.IsNullOrWhiteSpace(AllowedTokenResources)
+            ? DefaultTokenResources
+            : AllowedTokenResources.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The connection string's Connect Timeout (SqlClient's default when unset or unparsable).</summary>
+    internal TimeSpan ConnectTimeout
+    {
+        get
+        {
+            try
+            {
+                return TimeSpan.FromSeconds(new SqlConnectionStringBuilder(ConnectionString ?? string.Empty).ConnectTimeout);
+            }
+            catch (ArgumentException)
+            {
+                return TimeSpan.FromSeconds(new SqlConnectionStringBuilder().ConnectTimeout);
+            }
+        }
+    }
 
     /// <summary>The data source and database, for logs: never the whole string.</summary>
     internal string Target

@@ -47,6 +47,15 @@ internal sealed class SqlOptionsValidator(IConfiguration configuration) : IValid
         SettingRules.Range(failures, "Sql__OpenRetries", options.OpenRetries, 0, 10);
         SettingRules.Range(failures, "Sql__OpenRetryDelay", options.OpenRetryDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30));
         SettingRules.Range(failures, "Sql__OpenTimeout", options.OpenTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+        SettingRules.Range(failures, "Sql__CommitTimeout", options.CommitTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2));
+        SettingRules.Range(failures, "Sql__TokenRequestTimeout", options.TokenRequestTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2));
+        foreach (var resource in options.AllowedTokenResourceList)
+        {
+            if (!Uri.TryCreate(resource, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || uri.PathAndQuery.Trim('/').Length > 0)
+            {
+                failures.Add($"Sql__AllowedTokenResources: '{resource}' must be an https resource URL such as {SqlOptions.DefaultTokenResources[0]} (comma-separated for several).");
+            }
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

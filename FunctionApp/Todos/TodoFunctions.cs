@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Middleware;
 using Dapper;
@@ -15,7 +16,7 @@ namespace AzureSqlFunctions.Todos;
 /// <see cref="IResult"/>s, written only after the unit of work committed. Routes take <c>{id}</c> as text (no
 /// <c>{id:long}</c> constraint), so a bad id gets a 400 problem naming it, not a bare 404.
 /// </summary>
-public sealed partial class TodoFunctions(ILogger<TodoFunctions> logger)
+public sealed partial class TodoFunctions(TimeProvider time, ILogger<TodoFunctions> logger)
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;
@@ -64,7 +65,7 @@ public sealed partial class TodoFunctions(ILogger<TodoFunctions> logger)
         var connection = await sql.GetOpenConnectionAsync();
         // One row more than the page shows tells whether another page follows, without a COUNT.
         var rows = (await connection.QueryAsync<TodoRow>(new CommandDefinition(
-            TodoSql.List, TodoParameters.Page(limit + 1, after, done), sql.Transaction, cancellationToken: sql.CancellationToken))).AsList();
+            done is null ? TodoSql.List : TodoSql.ListByDone, TodoParameters.Page(limit + 1, after, done), sql.Transaction, cancellationToken: sql.CancellationToken))).AsList();
         var items = rows.Take(limit).Select(TodoItem.From).ToList();
         var next = rows.Count > limit ? ContinuationToken.Encode(items[^1].Id) : null;
         return TypedResults.Ok(new TodoPage(items, next));
@@ -88,12 +89,23 @@ public sealed partial class TodoFunctions(ILogger<TodoFunctions> logger)
         return row is null ? NotFound(todoId) : Item(row);
     }
 
-    /// <summary><c>POST /api/todos</c>: 201 with Location, ETag and the todo as stored.</summary>
+    /// <summary>
+    /// <c>POST /api/todos</c>: 201 with Location, ETag and the todo as stored. With an <c>Idempotency-Key</c>, the key
+    /// and a hash of the validated request are stored with the todo in the same unit of work: a retry with the same
+    /// key and body within <see cref="IdempotencyKey.Retention"/> replays the original 201 and creates nothing; the
+    /// same key with another body is 422.
+    /// </summary>
     [Function("CreateTodo")]
     public async Task<IResult> Create(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "todos")] HttpRequest request, FunctionContext context)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
+        if (!IdempotencyKey.TryRead(request, out var key))
+        {
+            return ApiProblems.Validation(IdempotencyKey.HeaderName, IdempotencyKey.InvalidMessage);
+        }
+
         var sql = context.GetInvocationConnection();
         var input = await TodoValidator.ReadAsync(request, sql.CancellationToken);
         if (input.Problem is { } problem)
@@ -101,11 +113,41 @@ public sealed partial class TodoFunctions(ILogger<TodoFunctions> logger)
             return problem;
         }
 
-        var connection = await sql.GetOpenConnectionAsync();
+        // In the unit of work: the middleware commits it, so "nothing was saved" is said only after a real rollback.
+        var transaction = await sql.BeginUnitOfWorkAsync();
+        var connection = transaction.Connection!;
+        var requestHash = key is null ? null : TodoRequestHash.Of(input.Value!);
+        if (key is not null)
+        {
+            var earlier = await connection.QuerySingleOrDefaultAsync<CreateRequestRow>(new CommandDefinition(
+                TodoSql.FindCreateRequest, TodoParameters.Key(key), transaction, cancellationToken: sql.CancellationToken));
+            var notBefore = time.GetUtcNow() - IdempotencyKey.Retention;
+            if (earlier is not null && earlier.CreatedAt >= notBefore)
+            {
+                return earlier.RequestHash.AsSpan().SequenceEqual(requestHash) ? Replay(earlier.Response) : ApiProblems.IdempotencyKeyReused();
+            }
+
+            if (earlier is not null)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    TodoSql.ForgetExpiredCreateRequest, TodoParameters.Key(key, notBefore), transaction, cancellationToken: sql.CancellationToken));
+            }
+        }
+
         var row = await connection.QuerySingleAsync<TodoRow>(new CommandDefinition(
-            TodoSql.Insert, TodoParameters.Insert(input.Value!), sql.Transaction, cancellationToken: sql.CancellationToken));
+            TodoSql.Insert, TodoParameters.Insert(input.Value!), transaction, cancellationToken: sql.CancellationToken));
+        var item = TodoItem.From(row);
+        if (key is not null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                TodoSql.RecordCreateRequest,
+                TodoParameters.CreateRequest(key, requestHash!, row.Id, JsonSerializer.Serialize(item, ApiJson.Options)),
+                transaction,
+                cancellationToken: sql.CancellationToken));
+        }
+
         LogCreated(logger, row.Id);
-        return Item(row, created: true);
+        return Created(item);
     }
 
     /// <summary>
@@ -169,9 +211,9 @@ public sealed partial class TodoFunctions(ILogger<TodoFunctions> logger)
         }
 
         var sql = context.GetInvocationConnection();
-        var connection = await sql.GetOpenConnectionAsync();
-        var affected = await connection.ExecuteAsync(new CommandDefinition(
-            TodoSql.SoftDelete, TodoParameters.Id(todoId), sql.Transaction, cancellationToken: sql.CancellationToken));
+        var transaction = await sql.BeginUnitOfWorkAsync();
+        var affected = await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            TodoSql.SoftDelete, TodoParameters.Id(todoId), transaction, cancellationToken: sql.CancellationToken));
         if (affected == 0)
         {
             return NotFound(todoId);
@@ -185,14 +227,20 @@ public sealed partial class TodoFunctions(ILogger<TodoFunctions> logger)
     private static string? Query(HttpRequest request, string name) =>
         request.Query.TryGetValue(name, out var values) ? values.ToString() : null;
 
-    private static HeaderedResult Item(TodoRow row, bool created = false)
+    private static HeaderedResult Item(TodoRow row)
     {
         var item = TodoItem.From(row);
-        var etag = new KeyValuePair<string, string>("ETag", item.ETag);
-        return created
-            ? new HeaderedResult(TypedResults.Created(RoutePrefix + item.Id.ToString(CultureInfo.InvariantCulture), item), etag)
-            : new HeaderedResult(TypedResults.Ok(item), etag);
+        return new HeaderedResult(TypedResults.Ok(item), new KeyValuePair<string, string>("ETag", item.ETag));
     }
+
+    private static HeaderedResult Created(TodoItem item, params KeyValuePair<string, string>[] more) => new(
+        TypedResults.Created(RoutePrefix + item.Id.ToString(CultureInfo.InvariantCulture), item),
+        [new KeyValuePair<string, string>("ETag", item.ETag), .. more]);
+
+    /// <summary>The original 201 of an earlier create with the same Idempotency-Key and body.</summary>
+    private static HeaderedResult Replay(string storedResponse) => Created(
+        JsonSerializer.Deserialize<TodoItem>(storedResponse, ApiJson.Options)!,
+        new KeyValuePair<string, string>("Idempotent-Replayed", "true"));
 
     private static ProblemHttpResult InvalidId() => ApiProblems.Validation("id", TodoId.InvalidMessage);
 

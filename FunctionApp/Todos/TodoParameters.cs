@@ -22,7 +22,11 @@ internal static class TodoParameters
         var parameters = new DynamicParameters();
         parameters.Add("@Limit", fetch, DbType.Int32);
         parameters.Add("@After", after, DbType.Int64);
-        parameters.Add("@Done", done, DbType.Boolean);
+        if (done is { } value)
+        {
+            parameters.Add("@Done", value, DbType.Boolean);
+        }
+
         return parameters;
     }
 
@@ -38,6 +42,27 @@ internal static class TodoParameters
         var parameters = Id(id);
         parameters.Add("@RowVersion", rowVersion, DbType.Binary, size: EntityTag.RowVersionLength);
         AddValues(parameters, input);
+        return parameters;
+    }
+
+    public static DynamicParameters Key(string key, DateTimeOffset? notBefore = null)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("@Key", key, DbType.AnsiString, size: IdempotencyKey.MaxLength);
+        if (notBefore is { } value)
+        {
+            parameters.Add("@NotBefore", value, DbType.DateTimeOffset);
+        }
+
+        return parameters;
+    }
+
+    public static DynamicParameters CreateRequest(string key, byte[] requestHash, long todoId, string response)
+    {
+        var parameters = Key(key);
+        parameters.Add("@RequestHash", requestHash, DbType.Binary, size: 32);
+        parameters.Add("@TodoId", todoId, DbType.Int64);
+        parameters.Add("@Response", response, DbType.String, size: -1);
         return parameters;
     }
 

@@ -9,11 +9,22 @@ namespace AzureSqlFunctions.Todos;
 /// </summary>
 internal static class TodoSql
 {
-    /// <summary>One page in Id order after the continuation point; callers ask for one row more than they show.</summary>
-    [SqlParameters("@Limit int, @After bigint, @Done bit")]
+    /// <summary>
+    /// One page in Id order after the continuation point; callers ask for one row more than they show. Two statements,
+    /// not one with <c>(@Done IS NULL OR IsDone = @Done)</c>: a cached plan serves both shapes, so it could not seek on
+    /// <c>IX_Todos_Live_IsDone_Id</c> when a filter is given. This one reads <c>IX_Todos_Live_Id</c>.
+    /// </summary>
+    [SqlParameters("@Limit int, @After bigint")]
     public const string List =
         "SELECT TOP (@Limit) Id, Title, Notes, DueAt, IsDone, CreatedAt, UpdatedAt, RowVersion FROM dbo.Todos " +
-        "WHERE DeletedAt IS NULL AND Id > @After AND (@Done IS NULL OR IsDone = @Done) " +
+        "WHERE DeletedAt IS NULL AND Id > @After " +
+        "ORDER BY Id;";
+
+    /// <summary>A page filtered by done state: a seek on <c>IX_Todos_Live_IsDone_Id</c> (IsDone = @Done, Id > @After).</summary>
+    [SqlParameters("@Limit int, @After bigint, @Done bit")]
+    public const string ListByDone =
+        "SELECT TOP (@Limit) Id, Title, Notes, DueAt, IsDone, CreatedAt, UpdatedAt, RowVersion FROM dbo.Todos " +
+        "WHERE DeletedAt IS NULL AND IsDone = @Done AND Id > @After " +
         "ORDER BY Id;";
 
     [SqlParameters("@Id bigint")]
@@ -37,6 +48,24 @@ internal static class TodoSql
     [SqlParameters("@Id bigint")]
     public const string CountLive =
         "SELECT COUNT(*) FROM dbo.Todos WHERE Id = @Id AND DeletedAt IS NULL;";
+
+    /// <summary>
+    /// The stored answer of an earlier create with this Idempotency-Key, locked (UPDLOCK, HOLDLOCK: a key-range lock
+    /// when absent) until the unit of work ends, so a concurrent retry with the same key waits, then replays.
+    /// </summary>
+    [SqlParameters("@Key varchar(100)")]
+    public const string FindCreateRequest =
+        "SELECT RequestHash, Response, CreatedAt FROM dbo.TodoCreateRequests WITH (UPDLOCK, HOLDLOCK) WHERE IdempotencyKey = @Key;";
+
+    /// <summary>A key older than the retention that the purge has not removed yet: forgotten, so it can be used again.</summary>
+    [SqlParameters("@Key varchar(100), @NotBefore datetimeoffset")]
+    public const string ForgetExpiredCreateRequest =
+        "DELETE FROM dbo.TodoCreateRequests WHERE IdempotencyKey = @Key AND CreatedAt < @NotBefore;";
+
+    /// <summary>Written in the create's own transaction: the key exists exactly when the todo does.</summary>
+    [SqlParameters("@Key varchar(100), @RequestHash binary(32), @TodoId bigint, @Response nvarchar(max)")]
+    public const string RecordCreateRequest =
+        "INSERT INTO dbo.TodoCreateRequests (IdempotencyKey, RequestHash, TodoId, Response) VALUES (@Key, @RequestHash, @TodoId, @Response);";
 
     [SqlParameters("@Id bigint")]
     public const string SoftDelete =

@@ -199,6 +199,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
         unauthenticatedClientAction: 'Return401'
         excludedPaths: [
           '/api/openapi.json'
+          '/api/health/live'
         ]
       }
       identityProviders: {

@@ -35,7 +35,7 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
                     await RunRpcAsync(message.Payload, writer, linked.Token);
                     break;
                 case TdsPacketType.TransactionManager:
-                    await _transactions.RunAsync(message.Payload, writer);
+                    await _transactions.RunAsync(message.Payload, writer, linked.Token);
                     break;
                 default:
                     throw new TdsProtocolException($"packet type {message.Type:X2} is not a request this peer serves");
@@ -57,10 +57,10 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
     private void ResetSession(bool keepTransaction)
     {
         server.Counters.ResetConnectionSeen();
-        if (!keepTransaction && state.TransactionDescriptor is not null)
+        if (!keepTransaction && state.TransactionDescriptor is { } open)
         {
             state.EndTransaction();
-            server.Counters.TransactionRolledBack();
+            server.EndTransaction(open, state.SessionId, committed: false);
         }
     }
 

@@ -9,7 +9,8 @@ namespace AzureSqlFunctions.TestPeers.Tds.Requests;
 /// </summary>
 internal sealed class TdsTransactionHandler(TdsServer server, TdsSessionState state)
 {
-    public async Task RunAsync(ReadOnlyMemory<byte> payload, TdsResponseWriter writer)
+    /// <param name="requestToken">Fires on attention or when the client goes: ends a stalled commit or rollback.</param>
+    public async Task RunAsync(ReadOnlyMemory<byte> payload, TdsResponseWriter writer, CancellationToken requestToken)
     {
         var reader = new TdsPayloadReader(payload);
         AllHeaders.Read(reader);
@@ -17,8 +18,8 @@ internal sealed class TdsTransactionHandler(TdsServer server, TdsSessionState st
         var error = request.Type switch
         {
             TransactionRequest.Begin => await BeginAsync(writer),
-            TransactionRequest.Commit => await CommitAsync(request, writer),
-            TransactionRequest.Rollback => await RollbackAsync(request, writer),
+            TransactionRequest.Commit => await CommitAsync(request, writer, requestToken),
+            TransactionRequest.Rollback => await RollbackAsync(request, writer, requestToken),
             TransactionRequest.Save => Save(request),
             _ => new TdsError(50000, $"TdsServer: transaction manager request type {request.Type} is not supported.", 16),
         };
@@ -44,20 +45,39 @@ internal sealed class TdsTransactionHandler(TdsServer server, TdsSessionState st
         return null;
     }
 
-    private async Task<TdsError?> CommitAsync(TransactionRequest request, TdsResponseWriter writer)
+    private async Task<TdsError?> CommitAsync(TransactionRequest request, TdsResponseWriter writer, CancellationToken requestToken)
     {
         if (state.TransactionDescriptor is not { } descriptor)
         {
             return new TdsError(3902, "The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION.", 16);
         }
 
+        var fault = server.Faults.TakeCommitFault();
+        switch (fault)
+        {
+            case TdsCommitFault.DropBeforeCommitting:
+                throw new TdsConnectionDroppedException(); // the session's end rolls the transaction back
+            case TdsCommitFault.StallBeforeCommitting:
+                await Task.Delay(Timeout.Infinite, requestToken); // attention or the client going ends it
+                break;
+        }
+
         state.EndTransaction();
-        server.Counters.TransactionCommitted();
+        server.EndTransaction(descriptor, state.SessionId, committed: true);
+        switch (fault)
+        {
+            case TdsCommitFault.DropAfterCommitting:
+                throw new TdsConnectionDroppedException();
+            case TdsCommitFault.StallAfterCommitting:
+                await Task.Delay(Timeout.Infinite, requestToken);
+                break;
+        }
+
         await writer.WriteEnvChangeAsync(TdsEnvChangeType.CommitTransaction, ReadOnlyMemory<byte>.Empty, BitConverter.GetBytes(descriptor));
         return request.BeginAfterwards ? await BeginAsync(writer) : null;
     }
 
-    private async Task<TdsError?> RollbackAsync(TransactionRequest request, TdsResponseWriter writer)
+    private async Task<TdsError?> RollbackAsync(TransactionRequest request, TdsResponseWriter writer, CancellationToken requestToken)
     {
         if (state.TransactionDescriptor is not { } descriptor)
         {
@@ -70,7 +90,12 @@ internal sealed class TdsTransactionHandler(TdsServer server, TdsSessionState st
         }
 
         state.EndTransaction();
-        server.Counters.TransactionRolledBack();
+        server.EndTransaction(descriptor, state.SessionId, committed: false);
+        if (server.Faults.TakeRollbackStall())
+        {
+            await Task.Delay(Timeout.Infinite, requestToken);
+        }
+
         await writer.WriteEnvChangeAsync(TdsEnvChangeType.RollbackTransaction, ReadOnlyMemory<byte>.Empty, BitConverter.GetBytes(descriptor));
         return request.BeginAfterwards ? await BeginAsync(writer) : null;
     }

@@ -21,7 +21,7 @@ internal sealed class ShippedWorkerTests
     /// <summary>Every JWT starts with the base64url of <c>{"</c>.</summary>
     private const string JwtStart = "eyJ";
 
-    private static readonly string[] AppFunctions = ["Health", "ListTodos", "GetTodo", "CreateTodo", "ReplaceTodo", "DeleteTodo", "OpenApiDocument", PurgeFunction];
+    private static readonly string[] AppFunctions = ["Liveness", "Health", "ListTodos", "GetTodo", "CreateTodo", "ReplaceTodo", "DeleteTodo", "OpenApiDocument", PurgeFunction];
 
     private readonly DeletedTodos _table = new();
     private TdsTestContext _sql = null!;

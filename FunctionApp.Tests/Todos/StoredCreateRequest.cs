@@ -1,0 +1,4 @@
+namespace AzureSqlFunctions.Tests.Todos;
+
+/// <summary>A row of the <c>dbo.TodoCreateRequests</c> that <see cref="TodoTable"/> plays.</summary>
+internal sealed record StoredCreateRequest(string Key, byte[] RequestHash, long TodoId, string Response, DateTimeOffset CreatedAt);
