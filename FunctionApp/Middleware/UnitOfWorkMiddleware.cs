@@ -29,23 +29,47 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
         Timer,
     }
 
-    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    public Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var trigger = _triggers.GetOrAdd(context.FunctionId, static (_, definition) => TriggerOf(definition), context.FunctionDefinition);
         if (trigger == TriggerKind.Other)
         {
-            await next(context);
-            return;
+            return next(context);
         }
 
-        var cancellation = context.CancellationToken;
-        var connection = new InvocationConnection(factory, metrics, cancellation);
+        var connection = new InvocationConnection(factory, metrics, context.CancellationToken);
         context.Items[FunctionContextSqlExtensions.ItemKey] = connection;
+        Task running;
         try
         {
-            await next(context);
+            running = next(context);
+        }
+        catch (Exception ex)
+        {
+            running = Task.FromException(ex);
+        }
+
+        // The common end of a function that finished at once without touching SQL (the liveness probe, the OpenAPI
+        // document): nothing to commit, roll back or close, so no asynchronous machinery is set up for it.
+        if (running.IsCompletedSuccessfully && !connection.IsOpened && !context.CancellationToken.IsCancellationRequested)
+        {
+            context.Items.Remove(FunctionContextSqlExtensions.ItemKey);
+            var disposing = connection.DisposeAsync();
+            return disposing.IsCompletedSuccessfully ? Task.CompletedTask : disposing.AsTask();
+        }
+
+        return EndAsync(context, trigger, connection, running);
+    }
+
+    /// <summary>Waits for the function, then commits unless cancelled, answers HTTP failures, and disposes.</summary>
+    private async Task EndAsync(FunctionContext context, TriggerKind trigger, InvocationConnection connection, Task running)
+    {
+        try
+        {
+            await running;
+            var cancellation = context.CancellationToken;
             if (cancellation.IsCancellationRequested)
             {
                 // Cancelled, but the function swallowed it: nothing is committed.
