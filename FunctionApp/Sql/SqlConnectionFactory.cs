@@ -1,6 +1,7 @@
 using Microsoft.Data.SqlClient;
 using AzureSqlFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.ObjectPool;
 using Microsoft.Extensions.Options;
 
 namespace AzureSqlFunctions.Sql;
@@ -26,6 +27,9 @@ internal sealed partial class SqlConnectionFactory
     private readonly SqlMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+
+    // The open budgets: reset and reused, so a pooled open allocates no token source or timer of its own.
+    private readonly ObjectPool<CancellationTokenSource> _budgets = new DefaultObjectPool<CancellationTokenSource>(new BudgetPolicy(), maximumRetained: 256);
 
     public SqlConnectionFactory(IOptions<SqlOptions> options, AccessTokenSource tokenSource, SqlMetrics metrics, TimeProvider time, ILogger<SqlConnectionFactory> logger)
     {
@@ -89,8 +93,11 @@ internal sealed partial class SqlConnectionFactory
         }
 
         var started = _time.GetTimestamp();
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var budget = _budgets.Get();
         budget.CancelAfter(_settings.OpenTimeout);
+        // The invocation's cancellation ends the budget too: one registration, removed when the open ends (a linked
+        // source would be one more object and timer per open).
+        var invocationCancelled = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), budget);
         try
         {
             await connection.OpenAsync(SqlConnectionOverrides.OpenWithoutRetry, budget.Token).ConfigureAwait(false);
@@ -113,6 +120,12 @@ internal sealed partial class SqlConnectionFactory
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+        finally
+        {
+            // Disposing the registration waits for a cancellation running on it; a budget that fired is not reused.
+            await invocationCancelled.DisposeAsync().ConfigureAwait(false);
+            _budgets.Return(budget);
+        }
     }
 
     private void OnRetrying(object? sender, SqlRetryingEventArgs e)
@@ -120,6 +133,23 @@ internal sealed partial class SqlConnectionFactory
         _metrics.OpenRetried();
         var last = e.Exceptions.Count > 0 ? e.Exceptions[^1] : null;
         LogRetrying(_logger, _target, e.RetryCount, e.Delay.TotalMilliseconds, (last as SqlException)?.Number ?? 0);
+    }
+
+    /// <summary>A budget goes back to the pool only when it can be reset (it did not fire, its timer stopped).</summary>
+    private sealed class BudgetPolicy : PooledObjectPolicy<CancellationTokenSource>
+    {
+        public override CancellationTokenSource Create() => new();
+
+        public override bool Return(CancellationTokenSource obj)
+        {
+            if (obj.TryReset())
+            {
+                return true;
+            }
+
+            obj.Dispose();
+            return false;
+        }
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Opening a connection to {Target} failed transiently (error {Number}); retry {RetryCount} in {DelayMs:F0} ms")]
