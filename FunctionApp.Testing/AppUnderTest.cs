@@ -219,6 +219,17 @@ internal sealed class AppUnderTest : IAsyncDisposable
         return ShippedProgram.AppMiddlewareAround(function);
     }
 
+    /// <summary>As <see cref="Pipeline"/>, with only the unit of work's step: the SQL middleware on its own.</summary>
+    public FunctionExecutionDelegate UnitOfWorkPipeline(FunctionExecutionDelegate function)
+    {
+        if (!IsShipped)
+        {
+            throw new InvalidOperationException("UnitOfWorkPipeline needs the worker's container: use StartAsShipped.");
+        }
+
+        return ShippedProgram.UnitOfWorkAround(function);
+    }
+
     /// <summary>The definition the worker builds for the app's function <paramref name="name"/> (from its index entry).</summary>
     public FunctionDefinition Definition(string name) => _definitions[name];
 

@@ -37,10 +37,16 @@ internal static class ShippedProgram
     /// invocation) and folded the way its pipeline builder folds them. The middleware must be registered in the
     /// invocation's container, as <see cref="Configure"/> does.
     /// </summary>
-    public static FunctionExecutionDelegate AppMiddlewareAround(FunctionExecutionDelegate function)
+    public static FunctionExecutionDelegate AppMiddlewareAround(FunctionExecutionDelegate function) => Around(function, UseAppMiddleware);
+
+    /// <summary>Only the unit of work's step (Program.cs's last <c>UseMiddleware</c>) around <paramref name="function"/>, chained the same way.</summary>
+    public static FunctionExecutionDelegate UnitOfWorkAround(FunctionExecutionDelegate function) =>
+        Around(function, static builder => builder.UseMiddleware<UnitOfWorkMiddleware>());
+
+    private static FunctionExecutionDelegate Around(FunctionExecutionDelegate function, Action<IFunctionsWorkerApplicationBuilder> use)
     {
         var steps = new StepRecorder();
-        UseAppMiddleware(steps);
+        use(steps);
         var pipeline = function;
         for (var i = steps.Steps.Count - 1; i >= 0; i--)
         {
