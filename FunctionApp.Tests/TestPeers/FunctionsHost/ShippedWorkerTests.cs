@@ -24,6 +24,9 @@ internal sealed class ShippedWorkerTests
     private static readonly string[] AppFunctions = ["Health", "ListTodos", "GetTodo", "CreateTodo", "ReplaceTodo", "DeleteTodo", PurgeFunction];
 
     private readonly DeletedTodos _table = new();
+
+    /// <summary>Set by a test to hold the purge's DELETE until the client's attention (asked before the table).</summary>
+    private TaskCompletionSource? _holdDelete;
     private TdsTestContext _sql = null!;
     private ManagedIdentityEndpoint _identity = null!;
     private FunctionsHostPeer _host = null!;
@@ -33,6 +36,16 @@ internal sealed class ShippedWorkerTests
     {
         var workerPath = ShippedWorker.Path;
         _sql = TdsTestContext.Start();
+        _sql.Server.Handle(async (request, cancel) =>
+        {
+            if (request.Text == PurgeSql.DeleteBatch && _holdDelete is { } held)
+            {
+                held.TrySetResult();
+                await Task.Delay(Timeout.Infinite, cancel);
+            }
+
+            return null;
+        });
         _table.ServeOn(_sql.Server);
         _identity = await ManagedIdentityEndpoint.StartAsync(_sql.Issuer, _sql.Principal);
         var options = new FunctionsHostOptions
@@ -76,6 +89,7 @@ internal sealed class ShippedWorkerTests
     [SetUp]
     public void Reset()
     {
+        _holdDelete = null;
         _table.Reset();
         _sql.Server.Faults.Clear();
     }
@@ -178,6 +192,26 @@ internal sealed class ShippedWorkerTests
         Assert.That(result.Error?.Message, Does.Contain("DELETE permission was denied"));
         Assert.That(_table.Count, Is.EqualTo(10), "nothing was purged");
         Assert.That(_host.HasExited, Is.False, "a failed invocation does not stop the worker");
+    }
+
+    [Test]
+    public async Task The_host_cancelling_a_running_purge_sends_attention_and_the_host_sees_a_failed_invocation()
+    {
+        _table.Add(10, DateTimeOffset.UtcNow.AddDays(-45));
+        _holdDelete = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attentionsBefore = _sql.Server.Counters.Attentions;
+
+        var pending = _host.StartTimer(PurgeFunction);
+        await _holdDelete.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await pending.CancelAsync();
+        var result = await pending.Result.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(result.Status, Is.EqualTo(InvocationStatus.Failure), () => $"{result}: a cancelled run is not reported as done");
+        await _sql.Server.Counters.WaitUntilAsync(c => c.Attentions == attentionsBefore + 1, TimeSpan.FromSeconds(30));
+        Assert.That(_table.Count, Is.EqualTo(10), "the held batch deleted nothing");
+        _holdDelete = null;
+        Assert.That((await _host.InvokeTimerAsync(PurgeFunction)).Succeeded, Is.True, "the next run works");
+        Assert.That(_table.Count, Is.Zero);
     }
 
     [Test]
