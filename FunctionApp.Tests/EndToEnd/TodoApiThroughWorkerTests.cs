@@ -140,22 +140,23 @@ internal sealed class TodoApiThroughWorkerTests
         Assert.That(created.Category, Is.EqualTo(typeof(TodoFunctions).FullName), "the function's log line reaches the host with its invocation id");
     }
 
-    [TestCase("text/plain", 415, "unsupported-media-type")]
-    [TestCase(null, 415, "unsupported-media-type")]
-    [TestCase("application/json; charset=iso-8859-1", 415, "unsupported-media-type")]
-    [TestCase("application/merge-patch+json", 0, "")]
-    public async Task Create_accepts_only_JSON_content_types(string? contentType, int status, string problem)
+    [TestCase("text/plain")]
+    [TestCase(null)]
+    [TestCase("application/json; charset=iso-8859-1")]
+    public async Task Create_with_a_body_that_is_not_UTF_8_JSON_is_415_before_any_SQL(string? contentType)
     {
         var result = await Host.SendHttpAsync(Post("""{ "title": "typed" }""", contentType));
 
-        if (status == 0)
-        {
-            Assert.That(result.Status(), Is.EqualTo(201), "application/*+json is JSON: " + result);
-            return;
-        }
-
-        AssertProblem(result, status, "urn:azure-sql-functions:problem:" + problem);
+        AssertProblem(result, 415, ProblemTypes.UnsupportedMediaType);
         Assert.That(_app.Sql.Statements, Is.Empty);
+    }
+
+    [Test]
+    public async Task Create_accepts_an_application_plus_json_content_type()
+    {
+        var result = await Host.SendHttpAsync(Post("""{ "title": "typed" }""", "application/merge-patch+json"));
+
+        Assert.That(result.Status(), Is.EqualTo(201), result.ToString);
     }
 
     [TestCase("{", "malformed-json")]
