@@ -56,8 +56,9 @@ internal sealed class ShippedApp : IAsyncDisposable
             identity.AddUserAssigned(peers.Principal);
             prepare?.Invoke(peers, identity);
 
+            // Signed in as the shared sign-in's users: its issuer peer's tenant and the API's audience (Auth__ settings).
             var options = new FunctionsHostOptions { WorkerPath = workerPath };
-            foreach (var (key, value) in PlatformEnvironment.Concat(ProductionSettings(peers, maxPoolSize)).Concat(settings))
+            foreach (var (key, value) in ApiSignIn.Shared.Settings.Concat(PlatformEnvironment).Concat(ProductionSettings(peers, maxPoolSize)).Concat(settings))
             {
                 options.AppSettings[key] = value;
             }

@@ -5,7 +5,11 @@ using AzureSqlFunctions.TestPeers.FunctionsHost;
 
 namespace AzureSqlFunctions.Tests.EndToEnd;
 
-/// <summary>Requests a client sends through the host peer, and what the tests read from the answers.</summary>
+/// <summary>
+/// Requests a client sends through the host peer, and what the tests read from the answers. Each request is signed in
+/// as the shared sign-in's default user (a valid Entra token for the API), as a front end sends it; a test that sets
+/// its own Authorization header keeps it.
+/// </summary>
 internal static class WorkerHttp
 {
     public const string JsonContent = "application/json";
@@ -15,9 +19,18 @@ internal static class WorkerHttp
 
     public const string ProblemJson = "application/problem+json";
 
-    public static HttpRequestMessage Get(string target) => new(HttpMethod.Get, target);
+    public static HttpRequestMessage Get(string target) => Signed(new(HttpMethod.Get, target));
 
-    public static HttpRequestMessage Delete(string target) => new(HttpMethod.Delete, target);
+    public static HttpRequestMessage Delete(string target) => Signed(new(HttpMethod.Delete, target));
+
+    /// <summary>Adds the default user's bearer token unless the request carries an Authorization header already.</summary>
+    public static HttpRequestMessage Signed(HttpRequestMessage request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Headers.Authorization is null && !request.Headers.Contains("Authorization")
+            ? ApiSignIn.Authorize(request, ApiSignIn.Shared.DefaultUserToken)
+            : request;
+    }
 
     /// <param name="contentType">Sent as is (null: no Content-Type header).</param>
     public static HttpRequestMessage WithBody(HttpMethod method, string target, string body, string? contentType = JsonContent, string? ifMatch = null) =>
@@ -25,10 +38,11 @@ internal static class WorkerHttp
 
     public static HttpRequestMessage WithBody(HttpMethod method, string target, byte[] body, string? contentType = JsonContent, string? ifMatch = null)
     {
-        var request = new HttpRequestMessage(method, target) { Content = new ByteArrayContent(body) };
+        var content = new ByteArrayContent(body);
+        var request = Signed(new HttpRequestMessage(method, target) { Content = content });
         if (contentType is not null)
         {
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         }
 
         if (ifMatch is not null)
@@ -63,7 +77,7 @@ internal static class WorkerHttp
             }
         }
 
-        return message;
+        return Signed(message);
     }
 
     public static int Status(this HttpInvocationResult result) => (int)(result ?? throw new ArgumentNullException(nameof(result))).StatusCode;

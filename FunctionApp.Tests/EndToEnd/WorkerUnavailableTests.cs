@@ -6,9 +6,10 @@ namespace AzureSqlFunctions.Tests.EndToEnd;
 
 /// <summary>
 /// The 503s the app's middleware writes when the database or the identity cannot be had, through the shipped worker
-/// with the production retry settings (Sql__OpenRetries 4, Sql__OpenRetryDelay 1 s, Sql__OpenTimeout 1 min): each
-/// test starts its own worker, so its pool and token cache are cold and the fault meets a real login and a real
-/// token request. Once the fault is gone, the same worker answers 200 again.
+/// with the production retry count (Sql__OpenRetries 4) and timeouts: each test starts its own worker, so its pool and
+/// token cache are cold and the fault meets a real login and a real token request. The production back-off (5 s
+/// doubling, and the token source's 15 s after a failed request) is asserted in process with a fake clock
+/// (Faults/TodoFaultMatrixProductionTests); here the first open retry waits 200 ms so the case takes seconds.
 /// </summary>
 internal sealed class WorkerUnavailableTests
 {
@@ -16,7 +17,7 @@ internal sealed class WorkerUnavailableTests
     public async Task A_login_fault_beyond_the_retries_is_a_503_database_unavailable_with_Retry_After()
     {
         var table = new TodoTable();
-        await using var app = await ShippedApp.StartAsync(prepare: (peers, _) => table.ServeOn(peers.Server));
+        await using var app = await ShippedApp.StartAsync(prepare: (peers, _) => table.ServeOn(peers.Server), settings: ("Sql__OpenRetryDelay", "00:00:00.200"));
         table.Add("unreachable for now");
         app.Sql.Faults.FailNextLogins(40613, count: 100);
 
@@ -52,7 +53,10 @@ internal sealed class WorkerUnavailableTests
         var report = health.Json();
         Assert.That(report.GetProperty("status").GetString(), Is.EqualTo("unhealthy"));
         Assert.That(report.GetProperty("token").GetProperty("error").GetString(), Is.EqualTo("no access token"));
+        var requestsWhileDown = app.Identity.RequestCount;
         app.Identity.Faults.Clear();
-        Assert.That((await app.Host.SendHttpAsync(Get("/api/todos/1"))).Status(), Is.EqualTo(200), "the endpoint is back, so is the app");
+        var again = await app.Host.SendHttpAsync(Get("/api/todos/1"));
+        AssertUnavailable(again, ProblemTypes.TokenUnavailable, "10");
+        Assert.That(app.Identity.RequestCount, Is.EqualTo(requestsWhileDown), "inside the token source's back-off no new request hits the endpoint: no retry storm");
     }
 }

@@ -117,12 +117,14 @@ internal sealed class ShippedWorkerTests
     }
 
     /// <summary>What the host routes and authorises by: README's HTTP API, as the worker indexes it.</summary>
+    [TestCase("Liveness", "AzureSqlFunctions.Health.HealthFunction.Live", "get", "health/live")]
     [TestCase("Health", "AzureSqlFunctions.Health.HealthFunction.Check", "get", "health")]
     [TestCase("ListTodos", "AzureSqlFunctions.Todos.TodoFunctions.List", "get", "todos")]
     [TestCase("GetTodo", "AzureSqlFunctions.Todos.TodoFunctions.Get", "get", "todos/{id}")]
     [TestCase("CreateTodo", "AzureSqlFunctions.Todos.TodoFunctions.Create", "post", "todos")]
     [TestCase("ReplaceTodo", "AzureSqlFunctions.Todos.TodoFunctions.Replace", "put", "todos/{id}")]
     [TestCase("DeleteTodo", "AzureSqlFunctions.Todos.TodoFunctions.Delete", "delete", "todos/{id}")]
+    [TestCase("OpenApiDocument", "AzureSqlFunctions.OpenApi.OpenApiFunction.Get", "get", "openapi.json")]
     public void Each_HTTP_function_is_indexed_with_its_method_route_auth_level_and_an_http_return(string name, string entryPoint, string method, string route)
     {
         var function = _host.Function(name);
@@ -134,7 +136,7 @@ internal sealed class ShippedWorkerTests
             Assert.That(trigger.Name, Is.EqualTo("request"));
             Assert.That(trigger.Methods, Is.EqualTo(new[] { method }), "one method, so the host answers the others itself");
             Assert.That(trigger.Route, Is.EqualTo(route), "under host.json's prefix: /api/" + route);
-            Assert.That(trigger.AuthLevel, Is.EqualTo("Function"), "README: every endpoint needs a function key");
+            Assert.That(trigger.AuthLevel, Is.EqualTo("Anonymous"), "README: no function key; the app validates the caller's bearer token itself");
             Assert.That(trigger.Route, Does.Not.Contain(":"), "no route constraint: a bad id reaches the app and gets its 400");
             Assert.That(function.ReturnBinding?.Type, Is.EqualTo("http"), "the IResult comes back as the $return http binding");
             Assert.That(function.ReturnBinding?.Direction, Is.EqualTo(BindingDirection.Out));
