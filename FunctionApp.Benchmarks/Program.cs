@@ -23,6 +23,11 @@ internal static class Program
             return await ColdStartTarget.RunChildAsync(args[1], startedAt);
         }
 
+        if (args is [WorkerProcessTarget.PlainClientArgument])
+        {
+            return await WorkerProcessTarget.PlainClientMainAsync();
+        }
+
         if (!TryParse(args, out var mode, out var only))
         {
             await Console.Error.WriteLineAsync(Usage);
@@ -105,6 +110,12 @@ internal static class Program
             Add(result, details);
         }
 
+        if (Wanted(WorkerProcessTarget.Number))
+        {
+            var (result, details) = await WorkerProcessTarget.RunAsync(mode);
+            Add(result, details);
+        }
+
         var loadAfter = Machine.LoadAverage();
         if (!mode.Quick && only is null)
         {
@@ -144,7 +155,7 @@ internal static class Program
                     only = [];
                     foreach (var number in numbers)
                     {
-                        if (!int.TryParse(number, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is < 1 or > 10)
+                        if (!int.TryParse(number, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is < 1 or > WorkerProcessTarget.Number)
                         {
                             return false;
                         }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Reflection;
 using AzureSqlFunctions.Benchmarks.Support;
 using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.TestPeers.FunctionsHost;
@@ -24,7 +23,7 @@ internal static class HttpIntegrationCost
         await using var peers = AppPeers.Start();
         var identity = await peers.StartManagedIdentityAsync();
         await peers.StartIngestionAsync();
-        var options = new FunctionsHostOptions { WorkerPath = WorkerPath };
+        var options = new FunctionsHostOptions { WorkerPath = ShippedWorker.Path };
         foreach (var (key, value) in ApiSignIn.Shared.Settings.Concat(
         [
             ("Sql__ConnectionString", peers.ProductionConnectionString()),
@@ -60,19 +59,6 @@ internal static class HttpIntegrationCost
         if (result.StatusCode != HttpStatusCode.OK)
         {
             throw new InvalidOperationException($"Liveness answered {result.StatusCode}: {result.Body}");
-        }
-    }
-
-    /// <summary>The worker as the solution built it (FunctionApp/bin/&lt;Configuration&gt;/net10.0), named by the project file.</summary>
-    private static string WorkerPath
-    {
-        get
-        {
-            var path = Path.GetFullPath(typeof(HttpIntegrationCost).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .Single(attribute => attribute.Key == "FunctionsWorkerPath").Value!);
-            return File.Exists(path) && File.Exists(Path.Combine(Path.GetDirectoryName(path)!, "worker.config.json"))
-                ? path
-                : throw new InvalidOperationException($"The worker is not built at {path} (FunctionApp is built with the benchmarks).");
         }
     }
 }
