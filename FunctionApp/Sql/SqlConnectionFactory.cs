@@ -86,21 +86,35 @@ internal sealed partial class SqlConnectionFactory
     /// </summary>
     public async Task<SqlConnection> OpenAsync(bool retry, CancellationToken cancellationToken)
     {
-        var connection = Create();
-        if (!retry)
-        {
-            connection.RetryLogicProvider = null; // SqlClient's no-retry default
-        }
-
+        // The first try runs without the retry provider (which clones its retry logic and makes a closure, a list and
+        // a state machine for every open, even one served from the pool); the provider takes over only after a failure.
+        var connection = new SqlConnection(_connectionString) { AccessTokenCallback = SqlAccessTokenCallback.Instance };
         var started = _time.GetTimestamp();
         var budget = _budgets.Get();
         budget.CancelAfter(_settings.OpenTimeout);
-        // The invocation's cancellation ends the budget too: one registration, removed when the open ends (a linked
-        // source would be one more object and timer per open).
-        var invocationCancelled = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), budget);
+        CancellationTokenRegistration invocationCancelled = default;
         try
         {
-            await connection.OpenAsync(SqlConnectionOverrides.OpenWithoutRetry, budget.Token).ConfigureAwait(false);
+            var firstTry = connection.OpenAsync(SqlConnectionOverrides.OpenWithoutRetry, budget.Token);
+            if (!firstTry.IsCompleted)
+            {
+                invocationCancelled = EndBudgetOnCancel(budget, cancellationToken);
+            }
+
+            try
+            {
+                await firstTry.ConfigureAwait(false);
+            }
+            catch (Exception firstFailure) when (retry && !budget.IsCancellationRequested)
+            {
+                if (invocationCancelled == default)
+                {
+                    invocationCancelled = EndBudgetOnCancel(budget, cancellationToken);
+                }
+
+                await RetryAsync(connection, firstFailure, budget.Token).ConfigureAwait(false);
+            }
+
             _metrics.ConnectionOpened(_time.GetElapsedTime(started));
             return connection;
         }
@@ -126,6 +140,36 @@ internal sealed partial class SqlConnectionFactory
             await invocationCancelled.DisposeAsync().ConfigureAwait(false);
             _budgets.Return(budget);
         }
+    }
+
+    /// <summary>
+    /// The invocation's cancellation ends an open still running: one registration, removed when the open ends (a
+    /// linked source would be one more object and timer per open). An open that completed at once needs none.
+    /// </summary>
+    private static CancellationTokenRegistration EndBudgetOnCancel(CancellationTokenSource budget, CancellationToken cancellationToken) =>
+        cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), budget);
+
+    /// <summary>
+    /// The retry provider's tries after a failed first one, exactly as if it had made the first itself: the first
+    /// failure is handed to it as its first try's outcome (its transient check, Retrying event and back-off apply to it),
+    /// and each further try opens the connection again, as SqlClient's own retrying open does.
+    /// </summary>
+    private Task RetryAsync(SqlConnection connection, Exception firstFailure, CancellationToken budget)
+    {
+        var replayed = false;
+        return _openRetry.ExecuteAsync(
+            connection,
+            () =>
+            {
+                if (!replayed)
+                {
+                    replayed = true;
+                    return Task.FromException(firstFailure);
+                }
+
+                return connection.OpenAsync(SqlConnectionOverrides.OpenWithoutRetry, budget);
+            },
+            budget);
     }
 
     private void OnRetrying(object? sender, SqlRetryingEventArgs e)
