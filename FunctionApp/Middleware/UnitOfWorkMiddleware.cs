@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Telemetry;
@@ -19,8 +20,11 @@ namespace AzureSqlFunctions.Middleware;
 internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory, SqlMetrics metrics, ILogger<UnitOfWorkMiddleware> logger)
     : IFunctionsWorkerMiddleware
 {
-    // Decided once per function (its bindings never change), not by scanning bindings on every invocation.
-    private readonly ConcurrentDictionary<string, TriggerKind> _triggers = new(StringComparer.Ordinal);
+    // Decided once per function (its bindings never change), not by scanning bindings on every invocation; the last
+    // function's decision is found again by its definition's reference (the worker keeps one definition per function)
+    // without hashing its id.
+    private readonly ConcurrentDictionary<string, Decision> _triggers = new(StringComparer.Ordinal);
+    private Decision? _last;
 
     private enum TriggerKind
     {
@@ -33,7 +37,7 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var trigger = _triggers.GetOrAdd(context.FunctionId, static (_, definition) => TriggerOf(definition), context.FunctionDefinition);
+        var trigger = TriggerFor(context);
         if (trigger == TriggerKind.Other)
         {
             return next(context);
@@ -56,15 +60,20 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
         if (running.IsCompletedSuccessfully && !connection.IsOpened && !context.CancellationToken.IsCancellationRequested)
         {
             context.Items.Remove(FunctionContextSqlExtensions.ItemKey);
-            var disposing = connection.DisposeAsync();
-            return disposing.IsCompletedSuccessfully ? Task.CompletedTask : disposing.AsTask();
+            connection.EndUnopened();
+            return Task.CompletedTask;
         }
 
-        return EndAsync(context, trigger, connection, running);
+        return EndAsync(context, trigger, connection, running).AsTask();
     }
 
     /// <summary>Waits for the function, then commits unless cancelled, answers HTTP failures, and disposes.</summary>
-    private async Task EndAsync(FunctionContext context, TriggerKind trigger, InvocationConnection connection, Task running)
+    /// <remarks>
+    /// Its state machine is pooled: an invocation that awaits the database allocates only the task the worker awaits,
+    /// not a new state machine as well.
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask EndAsync(FunctionContext context, TriggerKind trigger, InvocationConnection connection, Task running)
     {
         try
         {
@@ -122,6 +131,20 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
         return answer;
     }
 
+    private TriggerKind TriggerFor(FunctionContext context)
+    {
+        var definition = context.FunctionDefinition;
+        var last = Volatile.Read(ref _last);
+        if (last is not null && ReferenceEquals(last.Definition, definition))
+        {
+            return last.Kind;
+        }
+
+        last = _triggers.GetOrAdd(context.FunctionId, static (_, definition) => new Decision(definition, TriggerOf(definition)), definition);
+        Volatile.Write(ref _last, last);
+        return last.Kind;
+    }
+
     private static TriggerKind TriggerOf(FunctionDefinition definition)
     {
         foreach (var binding in definition.InputBindings.Values)
@@ -139,6 +162,9 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
 
         return TriggerKind.Other;
     }
+
+    /// <summary>A function's trigger kind, with the definition it was decided from.</summary>
+    private sealed record Decision(FunctionDefinition Definition, TriggerKind Kind);
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Invocation {InvocationId} of {Function} answered 503 {ProblemType} after {ErrorType}: {Error}")]
     private static partial void LogAnswered503(ILogger logger, string invocationId, string function, string? problemType, string errorType, string error);

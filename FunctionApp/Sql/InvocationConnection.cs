@@ -132,6 +132,24 @@ internal sealed class InvocationConnection : IAsyncDisposable
             : UnitOfWorkOutcome.RolledBack;
     }
 
+    /// <summary>
+    /// Ends an invocation that never asked for its connection, at once: nothing to roll back or return to the pool
+    /// (what <see cref="DisposeAsync"/> does in that case, without its asynchronous machinery).
+    /// </summary>
+    public void EndUnopened()
+    {
+        if (_opening is not null)
+        {
+            throw new InvalidOperationException("The connection was opened: dispose it with DisposeAsync.");
+        }
+
+        if (!_disposed)
+        {
+            _disposed = true;
+            _metrics.InvocationEnded(opened: false);
+        }
+    }
+
     /// <summary>Rolls back an uncommitted unit of work and returns the connection to the pool, once.</summary>
     public async ValueTask DisposeAsync()
     {
