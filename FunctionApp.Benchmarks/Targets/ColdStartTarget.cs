@@ -169,9 +169,9 @@ internal static class ColdStartTarget
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (!Path.GetFileNameWithoutExtension(start.FileName).Equals("FunctionApp.Benchmarks", StringComparison.Ordinal))
+        if (Path.GetFileNameWithoutExtension(start.FileName).Equals("dotnet", StringComparison.Ordinal))
         {
-            start.ArgumentList.Add(typeof(ColdStartTarget).Assembly.Location); // run as `dotnet FunctionApp.Benchmarks.dll`
+            start.ArgumentList.Add(typeof(ColdStartTarget).Assembly.Location); // the muxer runs the assembly (not the apphost)
         }
 
         start.ArgumentList.Add(ChildArgument);
