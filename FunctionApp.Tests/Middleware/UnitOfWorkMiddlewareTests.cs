@@ -49,6 +49,7 @@ public sealed class UnitOfWorkMiddlewareTests
 
         Assert.That(answer.Status, Is.EqualTo(200));
         Assert.That(Server.Counters.PhysicalLogins, Is.Zero);
+        notOpened.RecordObservableInstruments(); // an observable counter reports its total when collected
         Assert.That(notOpened.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(1));
         Assert.That(seen!.IsOpened, Is.False);
         Assert.ThrowsAsync<ObjectDisposedException>(() => seen.GetOpenConnectionAsync(), "disposed when the invocation ended");
