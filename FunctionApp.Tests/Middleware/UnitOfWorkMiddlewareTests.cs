@@ -56,6 +56,41 @@ public sealed class UnitOfWorkMiddlewareTests
     }
 
     [Test]
+    public async Task A_function_that_asks_for_its_connection_after_an_await_gets_one_that_ends_with_the_invocation()
+    {
+        InvocationConnection? seen = null;
+
+        var answer = await _app.RunHttpAsync(TestRequest.Get("/api/test"), async context =>
+        {
+            await Task.Yield();
+            seen = context.GetInvocationConnection();
+            Assert.That(context.GetInvocationConnection(), Is.SameAs(seen), "asking again gives the same one");
+            await AppUnderTest.SelectOne(seen);
+            return null;
+        });
+
+        Assert.That(answer.Status, Is.EqualTo(204));
+        Assert.That(Server.Counters.PhysicalLogins, Is.EqualTo(1));
+        Assert.ThrowsAsync<ObjectDisposedException>(() => seen!.GetOpenConnectionAsync(), "disposed when the invocation ended");
+    }
+
+    [Test]
+    public async Task Asking_for_a_connection_after_the_invocation_ended_is_refused()
+    {
+        Microsoft.Azure.Functions.Worker.FunctionContext? finished = null;
+
+        await _app.RunHttpAsync(TestRequest.Get("/api/test"), context =>
+        {
+            finished = context;
+            return Task.FromResult<IResult?>(null);
+        });
+
+        var refused = Assert.Throws<InvalidOperationException>(() => finished!.GetInvocationConnection());
+        Assert.That(refused!.Message, Does.Contain("has no invocation connection"));
+        Assert.That(Server.Counters.PhysicalLogins, Is.Zero);
+    }
+
+    [Test]
     public async Task Each_invocation_gets_its_own_connection_and_asking_twice_in_one_gives_the_same_open_one()
     {
         var seen = new List<InvocationConnection>();

@@ -12,12 +12,29 @@ internal static class FunctionContextSqlExtensions
     /// </summary>
     public static readonly object ItemKey = new();
 
+    /// <summary>
+    /// The invocation's one connection (not yet opened: its first use opens it). The first ask inside the unit of work
+    /// makes it; later asks in the same invocation get the same one.
+    /// </summary>
     public static InvocationConnection GetInvocationConnection(this FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Items.TryGetValue(ItemKey, out var value) && value is InvocationConnection connection
-            ? connection
-            : throw new InvalidOperationException(
-                $"Function '{context.FunctionDefinition.Name}' has no invocation connection: only HTTP- and timer-triggered functions get one from {nameof(UnitOfWorkMiddleware)}.");
+        if (context.Items.TryGetValue(ItemKey, out var value))
+        {
+            if (value is InvocationConnection connection)
+            {
+                return connection;
+            }
+
+            if (value is UnitOfWorkMiddleware unitOfWork)
+            {
+                var made = unitOfWork.NewConnection(context);
+                context.Items[ItemKey] = made;
+                return made;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"Function '{context.FunctionDefinition.Name}' has no invocation connection: only HTTP- and timer-triggered functions get one from {nameof(UnitOfWorkMiddleware)}, while they run.");
     }
 }

@@ -10,9 +10,10 @@ using Microsoft.Extensions.Logging;
 namespace AzureSqlFunctions.Middleware;
 
 /// <summary>
-/// The unit of work around each HTTP- or timer-triggered invocation (the shape of eShop's TransactionBehavior): puts
-/// one <see cref="InvocationConnection"/> in <see cref="FunctionContext.Items"/>, runs the function, commits unless
-/// the invocation was cancelled, and disposes the connection in every case (rolling back what was not committed).
+/// The unit of work around each HTTP- or timer-triggered invocation (the shape of eShop's TransactionBehavior): gives
+/// the function one <see cref="InvocationConnection"/> through <see cref="FunctionContext.Items"/> (made when the
+/// function first asks for it), runs the function, commits unless the invocation was cancelled, and disposes the
+/// connection in every case (rolling back what was not committed).
 /// For an HTTP invocation, a SQL, token or pool availability failure becomes a 503 problem with Retry-After, and any
 /// other failure a 500 problem with the invocation id, as the invocation's result; the ASP.NET Core integration writes
 /// it after this returns. A timer invocation's failure propagates, so the host's retry policy applies.
@@ -43,8 +44,9 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
             return next(context);
         }
 
-        var connection = new InvocationConnection(factory, metrics, context.CancellationToken);
-        context.Items[FunctionContextSqlExtensions.ItemKey] = connection;
+        // This middleware is the mark that the invocation runs in a unit of work: the function's first ask for its
+        // connection makes it (GetInvocationConnection), so an invocation that never asks allocates nothing.
+        context.Items[FunctionContextSqlExtensions.ItemKey] = this;
         Task running;
         try
         {
@@ -57,34 +59,60 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
 
         // The common end of a function that finished at once without touching SQL (the liveness probe, the OpenAPI
         // document): nothing to commit, roll back or close, so no asynchronous machinery is set up for it.
-        if (running.IsCompletedSuccessfully && !connection.IsOpened && !context.CancellationToken.IsCancellationRequested)
+        if (running.IsCompletedSuccessfully && !context.CancellationToken.IsCancellationRequested)
         {
-            context.Items.Remove(FunctionContextSqlExtensions.ItemKey);
-            connection.EndUnopened();
-            return Task.CompletedTask;
+            var asked = AskedConnection(context);
+            if (asked is null || !asked.IsOpened)
+            {
+                context.Items.Remove(FunctionContextSqlExtensions.ItemKey);
+                End(asked);
+                return Task.CompletedTask;
+            }
         }
 
-        return EndAsync(context, trigger, connection, running).AsTask();
+        return EndAsync(context, trigger, running).AsTask();
+    }
+
+    /// <summary>The invocation's connection, for a function inside this unit of work that asks for it the first time.</summary>
+    internal InvocationConnection NewConnection(FunctionContext context) => new(factory, metrics, context.CancellationToken);
+
+    /// <summary>The connection the function asked for, if it asked.</summary>
+    private static InvocationConnection? AskedConnection(FunctionContext context) =>
+        context.Items.TryGetValue(FunctionContextSqlExtensions.ItemKey, out var item) ? item as InvocationConnection : null;
+
+    /// <summary>Ends an invocation whose connection was never opened (or never asked for).</summary>
+    private void End(InvocationConnection? unopened)
+    {
+        if (unopened is null)
+        {
+            metrics.InvocationEnded(opened: false);
+        }
+        else
+        {
+            unopened.EndUnopened();
+        }
     }
 
     /// <summary>Waits for the function, then commits unless cancelled, answers HTTP failures, and disposes.</summary>
     /// <remarks>
     /// Its state machine is pooled: an invocation that awaits the database allocates only the task the worker awaits,
-    /// not a new state machine as well.
+    /// not a new state machine as well. The connection is looked up once the function is done (it may ask late).
     /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask EndAsync(FunctionContext context, TriggerKind trigger, InvocationConnection connection, Task running)
+    private async ValueTask EndAsync(FunctionContext context, TriggerKind trigger, Task running)
     {
+        InvocationConnection? connection = null;
         try
         {
             await running;
+            connection = AskedConnection(context);
             var cancellation = context.CancellationToken;
             if (cancellation.IsCancellationRequested)
             {
                 // Cancelled, but the function swallowed it: nothing is committed.
                 if (trigger == TriggerKind.Http)
                 {
-                    context.GetInvocationResult().Value = await connection.RollBackAsync() == UnitOfWorkOutcome.Unknown
+                    context.GetInvocationResult().Value = connection is not null && await connection.RollBackAsync() == UnitOfWorkOutcome.Unknown
                         ? Unknown(context, new OperationCanceledException(cancellation))
                         : SqlFailureProblems.Cancelled(context.InvocationId);
                 }
@@ -92,18 +120,32 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
                 return;
             }
 
-            await connection.CompleteAsync();
+            if (connection is not null)
+            {
+                await connection.CompleteAsync();
+            }
         }
         catch (Exception ex) when (trigger == TriggerKind.Http)
         {
             // "Nothing was saved" only once the rollback is done; an unacknowledged commit or rollback is said as such.
-            var outcome = ex is OutcomeUnknownException ? UnitOfWorkOutcome.Unknown : await connection.RollBackAsync();
+            connection ??= AskedConnection(context);
+            var outcome = ex is OutcomeUnknownException ? UnitOfWorkOutcome.Unknown
+                : connection is null ? UnitOfWorkOutcome.None
+                : await connection.RollBackAsync();
             context.GetInvocationResult().Value = outcome == UnitOfWorkOutcome.Unknown ? Unknown(context, ex) : Answer(context, ex);
         }
         finally
         {
+            connection ??= AskedConnection(context);
             context.Items.Remove(FunctionContextSqlExtensions.ItemKey);
-            await connection.DisposeAsync();
+            if (connection is null)
+            {
+                End(null);
+            }
+            else
+            {
+                await connection.DisposeAsync();
+            }
         }
     }
 
