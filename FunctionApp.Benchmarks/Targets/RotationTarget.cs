@@ -31,7 +31,7 @@ internal static class RotationTarget
     {
         // SqlClient compares the token's expiry with the real clock: at most about 20 steps before the fake clock's
         // tokens look more than 45 minutes away and SqlClient stops asking the callback.
-        var rotations = mode.Quick ? 8 : 20;
+        var rotations = mode.Quick ? 12 : 20;
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         IssuerCredential? credential = null;
         var poolsBefore = await counters.ReadFreshAsync(SqlClientPoolCounters.ActivePools);
