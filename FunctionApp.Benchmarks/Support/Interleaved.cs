@@ -11,6 +11,9 @@ namespace AzureSqlFunctions.Benchmarks.Support;
 /// </summary>
 internal static class Interleaved
 {
+    /// <summary>The shortest warm-up of every comparison, however few operations it asks for.</summary>
+    public static readonly TimeSpan MinimumWarmUp = TimeSpan.FromSeconds(3);
+
     /// <summary>
     /// Compares two operations. <paramref name="threadBytesOnly"/>: count the allocations of the measuring thread only
     /// (exact for operations that complete synchronously); otherwise the whole process's (async operations whose
@@ -28,7 +31,10 @@ internal static class Interleaved
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(candidates);
         Func<ValueTask>[] sides = [baseline, .. candidates];
-        for (var i = 0; i < warmUpOperations; i++)
+        // Warm up by count and by time: the runtime moves a method to optimised code only after a quiet spell of
+        // ~100 ms and a background compile, so a short warm-up would measure the first rounds unoptimised.
+        var warmUpStarted = Stopwatch.GetTimestamp();
+        for (var i = 0; i < warmUpOperations || Stopwatch.GetElapsedTime(warmUpStarted) < MinimumWarmUp; i++)
         {
             foreach (var side in sides)
             {
