@@ -9,16 +9,32 @@ namespace AzureSqlFunctions.Benchmarks;
 /// <c>dotnet run -c Release --project FunctionApp.Benchmarks -- [--quick]</c>: the timed scenarios (targets 4–7)
 /// first — while SqlClient has not yet pruned any pool, so its pool counters move only with the scenario — then the
 /// BenchmarkDotNet classes (targets 1–3), then one line per target with PASS or FAIL. Exit code 1 if any failed.
+/// <c>-- --worker [--quick]</c> runs only the worker-process scenario (target 8, docs/benchmarks.md).
 /// </summary>
 internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var quick = args.Contains("--quick", StringComparer.Ordinal);
-        if (args.Any(a => a != "--quick"))
+        if (args is [WorkerProcessScenario.PlainClientArgument])
         {
-            await Console.Error.WriteLineAsync("usage: FunctionApp.Benchmarks [--quick]");
+            return await WorkerProcessScenario.PlainClientMainAsync();
+        }
+
+        var quick = args.Contains("--quick", StringComparer.Ordinal);
+        if (args.Any(a => a is not "--quick" and not "--worker"))
+        {
+            await Console.Error.WriteLineAsync("usage: FunctionApp.Benchmarks [--quick] [--worker]");
             return 2;
+        }
+
+        if (args.Contains("--worker", StringComparer.Ordinal))
+        {
+            var (worker, lines) = await WorkerProcessScenario.RunAsync(quick);
+            HostEnvironmentInfo.GetCurrent().ToFormattedString().Take(2).ToList().ForEach(Console.WriteLine);
+            Console.WriteLine($"{Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}");
+            Console.WriteLine(worker);
+            lines.ToList().ForEach(Console.WriteLine);
+            return worker.Pass ? 0 : 1;
         }
 
         var scale = quick ? ScenarioScale.Quick : ScenarioScale.Full;

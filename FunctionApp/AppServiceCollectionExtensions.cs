@@ -6,6 +6,8 @@ using AzureSqlFunctions.OpenApi;
 using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Telemetry;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -31,9 +33,16 @@ internal static class AppServiceCollectionExtensions
         // The results' own serializer (TypedResults.Ok, Created, Problem) follows the API's JSON contract.
         services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
 
-        // MVC (which the ASP.NET Core integration adds) would keep a data-protection key ring under $HOME and warn at
-        // startup; the app protects nothing (no cookies, no antiforgery), so its keys live in memory only.
+        // MVC (which the ASP.NET Core integration adds) brings data protection, whose start-up warm-up writes a key ring
+        // under $HOME — unencrypted, with a warning each for that and, in a container (Functions on Linux), for a
+        // directory that may not persist. The ephemeral provider alone does not stop the warm-up. The app protects
+        // nothing (no cookies, no antiforgery), so its keys live in memory only; there is no storage to encrypt them for.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.Configure<KeyManagementOptions>(keys =>
+        {
+            keys.XmlRepository = new InMemoryKeyRepository();
+            keys.XmlEncryptor = new NullXmlEncryptor();
+        });
 
         services.AddLogging(logging => logging.AddAppLogFilters());
         return services;

@@ -24,6 +24,9 @@ internal sealed class ShippedWorkerTests
     private static readonly string[] AppFunctions = ["Liveness", "Health", "ListTodos", "GetTodo", "CreateTodo", "ReplaceTodo", "DeleteTodo", "OpenApiDocument", PurgeFunction];
 
     private readonly DeletedTodos _table = new();
+
+    /// <summary>Set by a test to hold the purge's DELETE until the client's attention (asked before the table).</summary>
+    private TaskCompletionSource? _holdDelete;
     private TdsTestContext _sql = null!;
     private ManagedIdentityEndpoint _identity = null!;
     private FunctionsHostPeer _host = null!;
@@ -32,6 +35,16 @@ internal sealed class ShippedWorkerTests
     public async Task StartWorker()
     {
         _sql = TdsTestContext.Start();
+        _sql.Server.Handle(async (request, cancel) =>
+        {
+            if (request.Text == PurgeSql.DeleteBatch && _holdDelete is { } held)
+            {
+                held.TrySetResult();
+                await Task.Delay(Timeout.Infinite, cancel);
+            }
+
+            return null;
+        });
         _table.ServeOn(_sql.Server);
         _identity = await ManagedIdentityEndpoint.StartAsync(_sql.Issuer, _sql.Principal);
         var options = ShippedWorker.Options(
@@ -69,6 +82,7 @@ internal sealed class ShippedWorkerTests
     [SetUp]
     public void Reset()
     {
+        _holdDelete = null;
         _table.Reset();
         _sql.Server.Faults.Clear();
     }
@@ -99,6 +113,35 @@ internal sealed class ShippedWorkerTests
                 Assert.That(function.ScriptFile, Is.EqualTo("AzureSqlFunctions.dll"), function.Name);
                 Assert.That(function.Trigger?.Type, Is.EqualTo(function.Name == PurgeFunction ? "timerTrigger" : "httpTrigger"), function.Name);
             }
+        });
+    }
+
+    /// <summary>What the host routes and authorises by: README's HTTP API, as the worker indexes it.</summary>
+    [TestCase("Liveness", "AzureSqlFunctions.Health.HealthFunction.Live", "get", "health/live")]
+    [TestCase("Health", "AzureSqlFunctions.Health.HealthFunction.Check", "get", "health")]
+    [TestCase("ListTodos", "AzureSqlFunctions.Todos.TodoFunctions.List", "get", "todos")]
+    [TestCase("GetTodo", "AzureSqlFunctions.Todos.TodoFunctions.Get", "get", "todos/{id}")]
+    [TestCase("CreateTodo", "AzureSqlFunctions.Todos.TodoFunctions.Create", "post", "todos")]
+    [TestCase("ReplaceTodo", "AzureSqlFunctions.Todos.TodoFunctions.Replace", "put", "todos/{id}")]
+    [TestCase("DeleteTodo", "AzureSqlFunctions.Todos.TodoFunctions.Delete", "delete", "todos/{id}")]
+    [TestCase("OpenApiDocument", "AzureSqlFunctions.OpenApi.OpenApiFunction.Get", "get", "openapi.json")]
+    public void Each_HTTP_function_is_indexed_with_its_method_route_auth_level_and_an_http_return(string name, string entryPoint, string method, string route)
+    {
+        var function = _host.Function(name);
+        var trigger = function.Trigger!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(function.EntryPoint, Is.EqualTo(entryPoint));
+            Assert.That(trigger.Name, Is.EqualTo("request"));
+            Assert.That(trigger.Methods, Is.EqualTo(new[] { method }), "one method, so the host answers the others itself");
+            Assert.That(trigger.Route, Is.EqualTo(route), "under host.json's prefix: /api/" + route);
+            Assert.That(trigger.AuthLevel, Is.EqualTo("Anonymous"), "README: no function key; the app validates the caller's bearer token itself");
+            Assert.That(trigger.Route, Does.Not.Contain(":"), "no route constraint: a bad id reaches the app and gets its 400");
+            Assert.That(function.ReturnBinding?.Type, Is.EqualTo("http"), "the IResult comes back as the $return http binding");
+            Assert.That(function.ReturnBinding?.Direction, Is.EqualTo(BindingDirection.Out));
+            Assert.That(function.Bindings, Has.Count.EqualTo(2), "no other binding: SQL goes through the middleware's connection");
+            Assert.That(function.Retry, Is.Null, "HTTP invocations are not retried by the host");
         });
     }
 
@@ -144,6 +187,26 @@ internal sealed class ShippedWorkerTests
         Assert.That(result.Error?.Message, Does.Contain("DELETE permission was denied"));
         Assert.That(_table.Count, Is.EqualTo(10), "nothing was purged");
         Assert.That(_host.HasExited, Is.False, "a failed invocation does not stop the worker");
+    }
+
+    [Test]
+    public async Task The_host_cancelling_a_running_purge_sends_attention_and_the_host_sees_a_failed_invocation()
+    {
+        _table.Add(10, DateTimeOffset.UtcNow.AddDays(-45));
+        _holdDelete = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attentionsBefore = _sql.Server.Counters.Attentions;
+
+        var pending = _host.StartTimer(PurgeFunction);
+        await _holdDelete.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await pending.CancelAsync();
+        var result = await pending.Result.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(result.Status, Is.EqualTo(InvocationStatus.Failure), () => $"{result}: a cancelled run is not reported as done");
+        await _sql.Server.Counters.WaitUntilAsync(c => c.Attentions == attentionsBefore + 1, TimeSpan.FromSeconds(30));
+        Assert.That(_table.Count, Is.EqualTo(10), "the held batch deleted nothing");
+        _holdDelete = null;
+        Assert.That((await _host.InvokeTimerAsync(PurgeFunction)).Succeeded, Is.True, "the next run works");
+        Assert.That(_table.Count, Is.Zero);
     }
 
     [Test]

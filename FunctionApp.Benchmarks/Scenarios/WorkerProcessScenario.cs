@@ -1,0 +1,338 @@
+using System.Data;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using AzureSqlFunctions.Benchmarks.Support;
+using AzureSqlFunctions.Testing;
+using AzureSqlFunctions.TestPeers.FunctionsHost;
+using AzureSqlFunctions.TestPeers.Identity;
+using AzureSqlFunctions.TestPeers.Tds;
+using AzureSqlFunctions.Todos;
+using Microsoft.Data.SqlClient;
+
+namespace AzureSqlFunctions.Benchmarks.Scenarios;
+
+/// <summary>
+/// Target 8, through the real worker process: the app as built with the benchmarks (Release under <c>-c Release</c>)
+/// started and driven by the Functions host peer with infra/'s settings (TLS with a validated certificate, the
+/// user-assigned managed identity through the identity endpoint peer), over the TDS peer. A whole HTTP invocation is
+/// the peer proxying the request to the worker's listener and sending the InvocationRequest, until both the HTTP
+/// response and the InvocationResponse are back:
+/// <list type="bullet">
+/// <item><c>GET /api/todos/1</c>: the middleware's lazy pooled open and one parameterised one-row read (the function's
+/// own SQL: no endpoint runs a bare <c>SELECT 1</c>, and <c>/api/health</c> adds a token check);</item>
+/// <item><c>GET /api/todos/abc</c>: the same function answering 400 before any SQL (the middleware opens nothing).</item>
+/// </list>
+/// The baseline is a plain pooled <c>SqlConnection</c> (fixed token, the worker's connection string) open +
+/// <c>SELECT 1</c> in a process of its own, as the worker is: the TDS peer lives in this process, and a round trip
+/// between processes costs more than one between threads of one (that in-process figure is printed too). The kinds
+/// alternate in blocks, order rotated per round, so other work on a shared machine lands on all of them. PASS when
+/// median(with SQL) − median(without SQL) ≤ 1.05 × median(plain open + SELECT 1) and nothing failed. Then invocations
+/// per second of <c>GET /api/todos/1</c> at 1, 8 and 32 concurrent callers. Self-contained: its own peers, worker and
+/// client process.
+/// </summary>
+internal static class WorkerProcessScenario
+{
+    public const int Number = 8;
+
+    /// <summary>The argument that makes the benchmark program the plain SQL client of this scenario.</summary>
+    public const string PlainClientArgument = "--worker-scenario-plain-client";
+
+    private const double Limit = 1.05;
+    private const string SelectOne = "select-one";
+    private const string FunctionRead = "function-read";
+    private static readonly int[] Concurrency = [1, 8, 32];
+
+    private static readonly TdsColumn[] TodoColumns =
+    [
+        new("Id", TdsColumnType.BigInt, Nullable: false),
+        new("Title", TdsColumnType.NVarChar, Nullable: false, MaxLength: 200),
+        new("Notes", TdsColumnType.NVarCharMax),
+        new("DueAt", TdsColumnType.DateTimeOffset),
+        new("IsDone", TdsColumnType.Bit, Nullable: false),
+        new("CreatedAt", TdsColumnType.DateTimeOffset, Nullable: false),
+        new("UpdatedAt", TdsColumnType.DateTimeOffset, Nullable: false),
+        new("RowVersion", TdsColumnType.RowVersion, Nullable: false),
+    ];
+
+    /// <param name="WarmUp">Calls of each kind before measuring: enough for tiered compilation to settle in every process.</param>
+    /// <param name="Rounds">Rounds of one block of each kind.</param>
+    /// <param name="Block">Calls per block.</param>
+    /// <param name="ThroughputSeconds">How long each concurrency level runs.</param>
+    private sealed record Scale(int WarmUp, int Rounds, int Block, double ThroughputSeconds);
+
+    public static async Task<(TargetResult Result, IReadOnlyList<string> Lines)> RunAsync(bool quick)
+    {
+        var scale = quick ? new Scale(WarmUp: 2000, Rounds: 20, Block: 50, ThroughputSeconds: 3) : new Scale(WarmUp: 5000, Rounds: 60, Block: 100, ThroughputSeconds: 10);
+        var workerPath = WorkerPath();
+        await using var peers = AppPeers.Start();
+        var now = peers.Issuer.Time.GetUtcNow();
+        object?[] row = [1L, "Buy milk", "2 litres", now.AddDays(1), false, now, now, new byte[] { 0, 0, 0, 0, 0, 0, 0x07, 0xD0 }];
+        peers.Server.Handle(request => request.Text == TodoSql.GetById && request["@Id"] is long id ? SqlResponse.Rows(TodoColumns, id == 1 ? [row] : []) : null);
+        await using var identity = await ManagedIdentityEndpoint.StartAsync(peers.Issuer, TestPrincipal.Create("system-identity"));
+        identity.AddUserAssigned(peers.Principal);
+        var connectionString = peers.ConnectionString(TdsEncryption.Mandatory, "Connection Timeout=30;Max Pool Size=100;");
+        var token = peers.Issuer.Issue(peers.Principal).Token;
+
+        var options = new FunctionsHostOptions { WorkerPath = workerPath };
+        options.AppSettings["DOTNET_RUNNING_IN_CONTAINER"] = "true";
+        options.AppSettings["Sql__ConnectionString"] = connectionString;
+        options.AppSettings["Sql__Credential"] = "ManagedIdentity";
+        options.AppSettings["Sql__ManagedIdentityClientId"] = peers.Principal.AppId;
+        options.AppSettings["Maintenance__PurgeSchedule"] = "0 0 3 * * *";
+        options.AppSettings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = null;
+        FunctionsHostPeer host;
+        using (identity.ApplyToEnvironment())
+        {
+            host = await FunctionsHostPeer.StartAsync(options);
+        }
+
+        await using (host)
+        using (var client = PlainClient.Start(connectionString, token))
+        {
+            var kinds = new Kind[]
+            {
+                Kind.Each("with SQL: GET /api/todos/1 (pooled open + one-row read)", () => InvokeAsync(host, "/api/todos/1", 200)),
+                Kind.Each("without SQL: GET /api/todos/abc (400 before any SQL)", () => InvokeAsync(host, "/api/todos/abc", 400)),
+                new("plain pooled SqlConnection open + SELECT 1, own process", count => client.RunAsync(SelectOne, count)),
+                new("plain pooled SqlConnection open + the function's read, own process", count => client.RunAsync(FunctionRead, count)),
+                Kind.Each("plain pooled SqlConnection open + SELECT 1, beside the TDS peer", () => PlainAsync(connectionString, token, SelectOne)),
+            };
+
+            foreach (var kind in kinds)
+            {
+                await kind.WarmUpAsync(scale.WarmUp);
+            }
+
+            peers.Server.ResetCounters(); // drops the statement log; logins from here on are new ones
+            var roundRatios = new List<double>(scale.Rounds);
+            using var worker = Process.GetProcessById(host.ProcessId);
+            for (var round = 0; round < scale.Rounds; round++)
+            {
+                for (var k = 0; k < kinds.Length; k++)
+                {
+                    await kinds[(k + round) % kinds.Length].MeasureAsync(scale.Block, worker);
+                }
+
+                roundRatios.Add((kinds[0].LastMedian - kinds[1].LastMedian) / kinds[2].LastMedian);
+            }
+
+            var loginsWhileMeasuring = peers.Server.Counters.PhysicalLogins;
+            var throughput = new List<string>();
+            var throughputFailures = 0;
+            foreach (var callers in Concurrency)
+            {
+                var (perSecond, p50, p99, failures) = await ThroughputAsync(host, callers, TimeSpan.FromSeconds(scale.ThroughputSeconds));
+                throughputFailures += failures;
+                throughput.Add(string.Create(CultureInfo.InvariantCulture, $"  throughput of GET /api/todos/1 with {callers,2} concurrent callers: {perSecond,5:F0} invocations/s (p50 {p50:F2} ms, p99 {p99:F2} ms, failures {failures})"));
+            }
+
+            var maxSessions = peers.Server.Counters.MaxConcurrentSessions;
+            var exitCode = await host.StopAsync();
+
+            var (with, without, plain, plainRead, beside) = (kinds[0], kinds[1], kinds[2], kinds[3], kinds[4]);
+            var added = with.Median - without.Median;
+            var failuresTotal = kinds.Sum(k => k.Failures) + throughputFailures;
+            var build = workerPath.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+            var lines = new List<string>
+            {
+                $"  worker: {build} build ({workerPath}), Worker {host.WorkerVersion}; warm-up {scale.WarmUp}, then {scale.Rounds} rounds × {scale.Block} of each kind, order rotated per round",
+            };
+            lines.AddRange(kinds.Select(k => "  " + k));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  cross-check, each round's (with − without) / plain open + SELECT 1 (block medians): median {Percentiles.Of(roundRatios, 50):F3} over {roundRatios.Count} rounds (range {roundRatios.Min():F3} to {roundRatios.Max():F3})"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  (with − without) against the plain open + the function's read: {added / plainRead.Median:F3}; against the plain open + SELECT 1 beside the TDS peer: {added / beside.Median:F3}"));
+            lines.AddRange(throughput);
+            lines.Add($"  logins while measuring latency {loginsWhileMeasuring}; SQL sessions at most {maxSessions} (Max Pool Size 100); worker exit code {exitCode} after WorkerTerminate{(host.WasKilled ? " (killed)" : string.Empty)}");
+            return (new TargetResult(
+                Number,
+                "HTTP invocation through the worker process, (with SQL − without SQL) vs plain pooled open + SELECT 1",
+                string.Create(CultureInfo.InvariantCulture, $"{with.Median:F3} − {without.Median:F3} = {added:F3} ms vs {plain.Median:F3} ms (medians): ratio {added / plain.Median:F3} (≤ {Limit:F2}), failures {failuresTotal}"),
+                added <= Limit * plain.Median && failuresTotal == 0), lines);
+        }
+    }
+
+    /// <summary>
+    /// The plain client's side, in its own process: reads the connection string and the token from stdin, then for
+    /// each line <c>&lt;kind&gt; &lt;count&gt;</c> runs that many calls and answers one line: the failures, then each call's ms.
+    /// </summary>
+    public static async Task<int> PlainClientMainAsync()
+    {
+        var connectionString = await Console.In.ReadLineAsync() ?? throw new InvalidOperationException("No connection string on stdin.");
+        var token = await Console.In.ReadLineAsync() ?? throw new InvalidOperationException("No token on stdin.");
+        while (await Console.In.ReadLineAsync() is { } command)
+        {
+            var parts = command.Split(' ');
+            var count = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            var samples = new double[count];
+            var failures = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var began = Stopwatch.GetTimestamp();
+                failures += await PlainAsync(connectionString, token, parts[0]) ? 0 : 1;
+                samples[i] = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+            }
+
+            await Console.Out.WriteLineAsync(string.Join(' ', samples.Select(s => s.ToString("R", CultureInfo.InvariantCulture)).Prepend(failures.ToString(CultureInfo.InvariantCulture))));
+            await Console.Out.FlushAsync();
+        }
+
+        return 0;
+    }
+
+    /// <summary>The worker as the solution built it next to the benchmarks, named by FunctionApp.Benchmarks.csproj.</summary>
+    private static string WorkerPath()
+    {
+        var path = Path.GetFullPath(typeof(WorkerProcessScenario).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(attribute => attribute.Key == "FunctionsWorkerPath").Value!);
+        return File.Exists(path) && File.Exists(Path.Combine(Path.GetDirectoryName(path)!, "worker.config.json"))
+            ? path
+            : throw new FileNotFoundException($"The worker is not built at {path} (FunctionApp builds with the benchmarks).", path);
+    }
+
+    private static async Task<bool> InvokeAsync(FunctionsHostPeer host, string target, int status)
+    {
+        var result = await host.SendHttpAsync(new HttpRequestMessage(HttpMethod.Get, target));
+        return result.Response is { } response && (int)response.StatusCode == status && result.Invocation.Succeeded;
+    }
+
+    /// <summary>A plain pooled connection: open, then <c>SELECT 1</c> or the function's one-row read, then dispose.</summary>
+    private static async Task<bool> PlainAsync(string connectionString, string token, string kind)
+    {
+        await using var connection = new SqlConnection(connectionString) { AccessToken = token };
+        await connection.OpenAsync();
+        if (kind == SelectOne)
+        {
+            await using var selectOne = new SqlCommand("SELECT 1", connection);
+            return await selectOne.ExecuteScalarAsync() is 1;
+        }
+
+        await using var read = new SqlCommand(TodoSql.GetById, connection);
+        read.Parameters.Add("@Id", SqlDbType.BigInt).Value = 1L;
+        await using var reader = await read.ExecuteReaderAsync();
+        return await reader.ReadAsync() && reader.GetInt64(0) == 1;
+    }
+
+    private static async Task<(double PerSecond, double P50, double P99, int Failures)> ThroughputAsync(FunctionsHostPeer host, int callers, TimeSpan duration)
+    {
+        var failures = 0;
+        var samples = new List<double>[callers];
+        var clock = Stopwatch.StartNew();
+        var running = Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
+        {
+            var mine = samples[caller] = [];
+            while (clock.Elapsed < duration)
+            {
+                var began = Stopwatch.GetTimestamp();
+                if (!await InvokeAsync(host, "/api/todos/1", 200))
+                {
+                    Interlocked.Increment(ref failures);
+                }
+
+                mine.Add(Stopwatch.GetElapsedTime(began).TotalMilliseconds);
+            }
+        })).ToArray();
+        await Task.WhenAll(running);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var all = samples.SelectMany(s => s).ToList();
+        return (all.Count / elapsed, Percentiles.Of(all, 50), Percentiles.Of(all, 99), failures);
+    }
+
+    /// <summary>One kind of call: runs a block of them and keeps each call's latency (ms) and the failures.</summary>
+    private sealed class Kind(string name, Func<int, Task<(double[] Samples, int Failures)>> block)
+    {
+        private readonly List<double> _samples = [];
+        private double _workerCpuMs;
+        private double _ownCpuMs;
+
+        public int Failures { get; private set; }
+
+        public double Median => Percentiles.Of(_samples, 50);
+
+        /// <summary>The median of the last block.</summary>
+        public double LastMedian { get; private set; }
+
+        /// <summary>A kind timed here, one call at a time.</summary>
+        public static Kind Each(string name, Func<Task<bool>> call) => new(name, async count =>
+        {
+            var samples = new double[count];
+            var failures = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var began = Stopwatch.GetTimestamp();
+                failures += await call() ? 0 : 1;
+                samples[i] = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+            }
+
+            return (samples, failures);
+        });
+
+        public async Task WarmUpAsync(int count) => Failures += (await block(count)).Failures;
+
+        /// <summary>Times a block; also counts the CPU the worker and this process (host peer, TDS peer) spent meanwhile.</summary>
+        public async Task MeasureAsync(int count, Process worker)
+        {
+            worker.Refresh();
+            var workerBefore = worker.TotalProcessorTime;
+            var ownBefore = Environment.CpuUsage.TotalTime;
+            var (samples, failures) = await block(count);
+            worker.Refresh();
+            _workerCpuMs += (worker.TotalProcessorTime - workerBefore).TotalMilliseconds;
+            _ownCpuMs += (Environment.CpuUsage.TotalTime - ownBefore).TotalMilliseconds;
+            _samples.AddRange(samples);
+            LastMedian = Percentiles.Of(samples, 50);
+            Failures += failures;
+        }
+
+        public override string ToString() =>
+            string.Create(CultureInfo.InvariantCulture, $"{name}: p50 {Median:F3} ms, p99 {Percentiles.Of(_samples, 99):F3} ms (n={_samples.Count}, failures {Failures}); CPU per call: worker {_workerCpuMs / _samples.Count:F3} ms, this process {_ownCpuMs / _samples.Count:F3} ms");
+    }
+
+    /// <summary>The benchmark program started again as the plain SQL client (<see cref="PlainClientMainAsync"/>).</summary>
+    private sealed class PlainClient : IDisposable
+    {
+        private readonly Process _process;
+
+        private PlainClient(Process process) => _process = process;
+
+        public static PlainClient Start(string connectionString, string token)
+        {
+            // The muxer runs the benchmark assembly again (this process may be the apphost, which would not).
+            var dotnet = Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet"
+                ? self
+                : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+            var info = new ProcessStartInfo(dotnet)
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            info.ArgumentList.Add(typeof(WorkerProcessScenario).Assembly.Location);
+            info.ArgumentList.Add(PlainClientArgument);
+            var process = Process.Start(info) ?? throw new InvalidOperationException("The plain client did not start.");
+            process.StandardInput.WriteLine(connectionString); // the token goes over stdin, never on a command line
+            process.StandardInput.WriteLine(token);
+            process.StandardInput.Flush();
+            return new PlainClient(process);
+        }
+
+        public async Task<(double[] Samples, int Failures)> RunAsync(string kind, int count)
+        {
+            await _process.StandardInput.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{kind} {count}"));
+            await _process.StandardInput.FlushAsync();
+            var answer = await _process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException($"The plain client ended (exit code {(_process.HasExited ? _process.ExitCode : null)}).");
+            var numbers = answer.Split(' ');
+            return ([.. numbers.Skip(1).Select(n => double.Parse(n, CultureInfo.InvariantCulture))], int.Parse(numbers[0], CultureInfo.InvariantCulture));
+        }
+
+        public void Dispose()
+        {
+            _process.StandardInput.Close();
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
+            {
+                _process.Kill();
+            }
+
+            _process.Dispose();
+        }
+    }
+}

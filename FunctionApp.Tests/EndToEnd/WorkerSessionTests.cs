@@ -1,0 +1,104 @@
+using AzureSqlFunctions.Tests.Todos;
+using AzureSqlFunctions.Todos;
+using static AzureSqlFunctions.Tests.EndToEnd.WorkerHttp;
+
+namespace AzureSqlFunctions.Tests.EndToEnd;
+
+/// <summary>
+/// The shipped worker's SQL sessions as the TDS peer counts them: pooled across invocations, bounded by the
+/// connection string's Max Pool Size under a burst, and all gone once the host has terminated the worker. Each test
+/// starts its own worker, so its pool starts empty.
+/// </summary>
+internal sealed class WorkerSessionTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Test]
+    public async Task Twenty_sequential_invocations_make_one_login_with_one_token()
+    {
+        var table = new TodoTable();
+        await using var app = await ShippedApp.StartAsync(prepare: (peers, _) => table.ServeOn(peers.Server));
+        table.Add("read often");
+
+        for (var i = 0; i < 20; i++)
+        {
+            var result = await app.Host.SendHttpAsync(Get("/api/todos/1"));
+            Assert.That(result.Status(), Is.EqualTo(200), result.ToString);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(app.Sql.Counters.PhysicalLogins, Is.EqualTo(1));
+            Assert.That(app.Sql.Counters.OpenSessions, Is.EqualTo(1));
+            Assert.That(app.Sql.Statements.Count(s => s.Text == TodoSql.GetById), Is.EqualTo(20));
+            Assert.That(app.Identity.TokensIssued, Is.EqualTo(1), "one token from the identity endpoint for all of them");
+        });
+    }
+
+    [Test]
+    public async Task A_burst_never_opens_more_sessions_than_Max_Pool_Size_and_every_call_succeeds()
+    {
+        const int MaxPoolSize = 4;
+        const int Burst = 32;
+        var table = new TodoTable();
+        await using var app = await ShippedApp.StartAsync(maxPoolSize: MaxPoolSize, prepare: (peers, _) => table.ServeOn(peers.Server));
+        table.Add("contended");
+
+        // Queries wait until the pool is full, so the other invocations must queue for a session, then all go on.
+        var arrived = 0;
+        var poolFull = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        table.AnswerFirst = async (request, cancel) =>
+        {
+            if (request.Text == TodoSql.GetById && Interlocked.Increment(ref arrived) >= MaxPoolSize)
+            {
+                poolFull.TrySetResult();
+            }
+
+            await poolFull.Task.WaitAsync(cancel);
+            return null;
+        };
+
+        var calls = Enumerable.Range(0, Burst).Select(_ => app.Host.SendHttpAsync(Get("/api/todos/1"))).ToArray();
+        var results = await Task.WhenAll(calls).WaitAsync(Bound);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Select(r => r.Status()), Is.All.EqualTo(200), () => string.Join("\n", results.Where(r => r.Status() != 200)));
+            Assert.That(app.Sql.Counters.MaxConcurrentSessions, Is.EqualTo(MaxPoolSize), "the pool filled up, and no further");
+            Assert.That(app.Sql.Counters.PhysicalLogins, Is.EqualTo(MaxPoolSize));
+            Assert.That(arrived, Is.EqualTo(Burst));
+        });
+    }
+
+    [Test]
+    public async Task After_WorkerTerminate_the_worker_exits_by_itself_and_its_sessions_drop_to_zero()
+    {
+        var table = new TodoTable();
+        await using var app = await ShippedApp.StartAsync(prepare: (peers, _) => table.ServeOn(peers.Server));
+        table.Add("pooled");
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var arrived = 0;
+        table.AnswerFirst = async (request, cancel) =>
+        {
+            if (Interlocked.Increment(ref arrived) == 3)
+            {
+                release.TrySetResult();
+            }
+
+            await release.Task.WaitAsync(cancel);
+            return null;
+        };
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => app.Host.SendHttpAsync(Get("/api/todos/1")))).WaitAsync(Bound);
+        Assert.That(concurrent.Select(r => r.Status()), Is.All.EqualTo(200));
+        Assert.That(app.Sql.Counters.OpenSessions, Is.EqualTo(3), "three sessions pooled in the worker");
+
+        var exitCode = await app.Host.StopAsync();
+
+        await app.Sql.Counters.WaitUntilAsync(c => c.OpenSessions == 0, Bound);
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Zero, () => string.Join("\n", app.Host.StandardError));
+            Assert.That(app.Host.WasKilled, Is.False, "it exited on WorkerTerminate, not by the peer's kill");
+        });
+    }
+}
