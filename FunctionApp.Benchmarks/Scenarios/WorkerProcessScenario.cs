@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using AzureSqlFunctions.Benchmarks.Support;
+using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.TestPeers.FunctionsHost;
 using AzureSqlFunctions.TestPeers.Identity;
@@ -19,8 +20,9 @@ namespace AzureSqlFunctions.Benchmarks.Scenarios;
 /// the peer proxying the request to the worker's listener and sending the InvocationRequest, until both the HTTP
 /// response and the InvocationResponse are back:
 /// <list type="bullet">
-/// <item><c>GET /api/todos/1</c>: the middleware's lazy pooled open and one parameterised one-row read (the function's
-/// own SQL: no endpoint runs a bare <c>SELECT 1</c>, and <c>/api/health</c> adds a token check);</item>
+/// <item><c>GET /api/todos/1</c>, signed in as the harness's default user: the middleware's lazy pooled open, the
+/// session context call naming the caller's owner id, and one parameterised one-row read (the function's own SQL: no
+/// endpoint runs a bare <c>SELECT 1</c>, and <c>/api/health</c> adds a token check);</item>
 /// <item><c>GET /api/todos/abc</c>: the same function answering 400 before any SQL (the middleware opens nothing).</item>
 /// </list>
 /// The baseline is a plain pooled <c>SqlConnection</c> (fixed token, the worker's connection string) open +
@@ -68,13 +70,24 @@ internal static class WorkerProcessScenario
         await using var peers = AppPeers.Start();
         var now = peers.Issuer.Time.GetUtcNow();
         object?[] row = [1L, "Buy milk", "2 litres", now.AddDays(1), false, now, now, new byte[] { 0, 0, 0, 0, 0, 0, 0x07, 0xD0 }];
-        peers.Server.Handle(request => request.Text == TodoSql.GetById && request["@Id"] is long id ? SqlResponse.Rows(TodoColumns, id == 1 ? [row] : []) : null);
+        // Todo 1 is the signed-in user's: seen when the statement's own owner filter and its session's read-only
+        // OwnerId (the policy's key) both name them, as dbo.Todos under Security.TodoOwnership would answer.
+        var signIn = ApiSignIn.Shared;
+        var owner = signIn.DefaultOwnerId;
+        peers.Server.Handle(request => request.Text == TodoSql.GetById && request["@Id"] is long id
+            ? SqlResponse.Rows(TodoColumns, id == 1 && Equals(request["@OwnerId"], owner) && Equals(request.ContextValue(SessionContext.OwnerIdKey), owner) ? [row] : [])
+            : null);
         await using var identity = await ManagedIdentityEndpoint.StartAsync(peers.Issuer, TestPrincipal.Create("system-identity"));
         identity.AddUserAssigned(peers.Principal);
         var connectionString = peers.ConnectionString(TdsEncryption.Mandatory, "Connection Timeout=30;Max Pool Size=100;");
         var token = peers.Issuer.Issue(peers.Principal).Token;
 
         var options = new FunctionsHostOptions { WorkerPath = workerPath };
+        foreach (var (key, value) in signIn.Settings)
+        {
+            options.AppSettings[key] = value;
+        }
+
         options.AppSettings["DOTNET_RUNNING_IN_CONTAINER"] = "true";
         options.AppSettings["Sql__ConnectionString"] = connectionString;
         options.AppSettings["Sql__Credential"] = "ManagedIdentity";
@@ -88,15 +101,15 @@ internal static class WorkerProcessScenario
         }
 
         await using (host)
-        using (var client = PlainClient.Start(connectionString, token))
+        using (var client = PlainClient.Start(connectionString, token, owner))
         {
             var kinds = new Kind[]
             {
-                Kind.Each("with SQL: GET /api/todos/1 (pooled open + one-row read)", () => InvokeAsync(host, "/api/todos/1", 200)),
+                Kind.Each("with SQL: GET /api/todos/1 (pooled open + session context call + one-row read)", () => InvokeAsync(host, "/api/todos/1", 200)),
                 Kind.Each("without SQL: GET /api/todos/abc (400 before any SQL)", () => InvokeAsync(host, "/api/todos/abc", 400)),
                 new("plain pooled SqlConnection open + SELECT 1, own process", count => client.RunAsync(SelectOne, count)),
-                new("plain pooled SqlConnection open + the function's read, own process", count => client.RunAsync(FunctionRead, count)),
-                Kind.Each("plain pooled SqlConnection open + SELECT 1, beside the TDS peer", () => PlainAsync(connectionString, token, SelectOne)),
+                new("plain pooled SqlConnection open + the function's context call and read, own process", count => client.RunAsync(FunctionRead, count)),
+                Kind.Each("plain pooled SqlConnection open + SELECT 1, beside the TDS peer", () => PlainAsync(connectionString, token, owner, SelectOne)),
             };
 
             foreach (var kind in kinds)
@@ -140,7 +153,7 @@ internal static class WorkerProcessScenario
             };
             lines.AddRange(kinds.Select(k => "  " + k));
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"  cross-check, each round's (with − without) / plain open + SELECT 1 (block medians): median {Percentiles.Of(roundRatios, 50):F3} over {roundRatios.Count} rounds (range {roundRatios.Min():F3} to {roundRatios.Max():F3})"));
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  (with − without) against the plain open + the function's read: {added / plainRead.Median:F3}; against the plain open + SELECT 1 beside the TDS peer: {added / beside.Median:F3}"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  (with − without) against the plain open + the function's context call and read: {added / plainRead.Median:F3}; against the plain open + SELECT 1 beside the TDS peer: {added / beside.Median:F3}"));
             lines.AddRange(throughput);
             lines.Add($"  logins while measuring latency {loginsWhileMeasuring}; SQL sessions at most {maxSessions} (Max Pool Size 100); worker exit code {exitCode} after WorkerTerminate{(host.WasKilled ? " (killed)" : string.Empty)}");
             return (new TargetResult(
@@ -152,13 +165,14 @@ internal static class WorkerProcessScenario
     }
 
     /// <summary>
-    /// The plain client's side, in its own process: reads the connection string and the token from stdin, then for
+    /// The plain client's side, in its own process: reads the connection string, the token and the owner id from stdin, then for
     /// each line <c>&lt;kind&gt; &lt;count&gt;</c> runs that many calls and answers one line: the failures, then each call's ms.
     /// </summary>
     public static async Task<int> PlainClientMainAsync()
     {
         var connectionString = await Console.In.ReadLineAsync() ?? throw new InvalidOperationException("No connection string on stdin.");
         var token = await Console.In.ReadLineAsync() ?? throw new InvalidOperationException("No token on stdin.");
+        var owner = await Console.In.ReadLineAsync() ?? throw new InvalidOperationException("No owner id on stdin.");
         while (await Console.In.ReadLineAsync() is { } command)
         {
             var parts = command.Split(' ');
@@ -168,7 +182,7 @@ internal static class WorkerProcessScenario
             for (var i = 0; i < count; i++)
             {
                 var began = Stopwatch.GetTimestamp();
-                failures += await PlainAsync(connectionString, token, parts[0]) ? 0 : 1;
+                failures += await PlainAsync(connectionString, token, owner, parts[0]) ? 0 : 1;
                 samples[i] = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
             }
 
@@ -191,12 +205,16 @@ internal static class WorkerProcessScenario
 
     private static async Task<bool> InvokeAsync(FunctionsHostPeer host, string target, int status)
     {
-        var result = await host.SendHttpAsync(new HttpRequestMessage(HttpMethod.Get, target));
+        // Signed in as a front end calls: the default user's bearer token (cached, renewed at half its life).
+        var result = await host.SendHttpAsync(ApiSignIn.Authorize(new HttpRequestMessage(HttpMethod.Get, target), ApiSignIn.Shared.DefaultUserToken));
         return result.Response is { } response && (int)response.StatusCode == status && result.Invocation.Succeeded;
     }
 
-    /// <summary>A plain pooled connection: open, then <c>SELECT 1</c> or the function's one-row read, then dispose.</summary>
-    private static async Task<bool> PlainAsync(string connectionString, string token, string kind)
+    /// <summary>
+    /// A plain pooled connection: open, then <c>SELECT 1</c>, or the function's own SQL (its session context call,
+    /// then its one-row read bound to the owner), then dispose.
+    /// </summary>
+    private static async Task<bool> PlainAsync(string connectionString, string token, string owner, string kind)
     {
         await using var connection = new SqlConnection(connectionString) { AccessToken = token };
         await connection.OpenAsync();
@@ -206,7 +224,9 @@ internal static class WorkerProcessScenario
             return await selectOne.ExecuteScalarAsync() is 1;
         }
 
+        await SessionContext.ForOwner(owner).ApplyAsync(connection, CancellationToken.None);
         await using var read = new SqlCommand(TodoSql.GetById, connection);
+        read.Parameters.Add("@OwnerId", SqlDbType.Char, OwnerId.Length).Value = owner;
         read.Parameters.Add("@Id", SqlDbType.BigInt).Value = 1L;
         await using var reader = await read.ExecuteReaderAsync();
         return await reader.ReadAsync() && reader.GetInt64(0) == 1;
@@ -294,7 +314,7 @@ internal static class WorkerProcessScenario
 
         private PlainClient(Process process) => _process = process;
 
-        public static PlainClient Start(string connectionString, string token)
+        public static PlainClient Start(string connectionString, string token, string owner)
         {
             // The muxer runs the benchmark assembly again (this process may be the apphost, which would not).
             var dotnet = Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet"
@@ -311,6 +331,7 @@ internal static class WorkerProcessScenario
             var process = Process.Start(info) ?? throw new InvalidOperationException("The plain client did not start.");
             process.StandardInput.WriteLine(connectionString); // the token goes over stdin, never on a command line
             process.StandardInput.WriteLine(token);
+            process.StandardInput.WriteLine(owner);
             process.StandardInput.Flush();
             return new PlainClient(process);
         }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AzureSqlFunctions.Auth;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Telemetry;
@@ -10,7 +11,8 @@ namespace AzureSqlFunctions.Middleware;
 
 /// <summary>
 /// The unit of work around each HTTP- or timer-triggered invocation (the shape of eShop's TransactionBehavior): puts
-/// one <see cref="InvocationConnection"/> in <see cref="FunctionContext.Items"/>, runs the function, commits unless
+/// one <see cref="InvocationConnection"/> in <see cref="FunctionContext.Items"/> (carrying the caller's owner id as its
+/// session context, when <see cref="BearerTokenMiddleware"/> found a caller), runs the function, commits unless
 /// the invocation was cancelled, and disposes the connection in every case (rolling back what was not committed).
 /// For an HTTP invocation, a SQL, token or pool availability failure becomes a 503 problem with Retry-After, and any
 /// other failure a 500 problem with the invocation id, as the invocation's result; the ASP.NET Core integration writes
@@ -41,7 +43,9 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
         }
 
         var cancellation = context.CancellationToken;
-        var connection = new InvocationConnection(factory, metrics, cancellation);
+        // An authenticated caller's statements run under their owner id (row-level security); a timer declares its own.
+        var owner = context.FindCaller() is { } caller ? SessionContext.ForOwner(OwnerId.Of(caller)) : null;
+        var connection = new InvocationConnection(factory, metrics, cancellation, owner);
         context.Items[FunctionContextSqlExtensions.ItemKey] = connection;
         try
         {
