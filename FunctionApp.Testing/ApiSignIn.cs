@@ -74,6 +74,20 @@ internal sealed class ApiSignIn : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The owner id the app keys <paramref name="principal"/>'s rows on when it calls with a token of this sign-in:
+    /// <c>&lt;tid&gt;:&lt;oid&gt;</c>, both lowercase Guids (written out here, not taken from the app, so a test of
+    /// the app's key checks it).
+    /// </summary>
+    public string OwnerIdOf(TestPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return $"{Guid.Parse(Provider.TenantId):D}:{Guid.Parse(principal.ObjectId):D}";
+    }
+
+    /// <summary>The owner id of <see cref="DefaultUser"/>: whose rows a test's table holds unless it says otherwise.</summary>
+    public string DefaultOwnerId => OwnerIdOf(DefaultUser);
+
     public static async Task<ApiSignIn> StartAsync(string? tenantId = null) => new(await OpenIdProvider.StartAsync(tenantId));
 
     /// <summary>A user's token request through the SPA; with no scopes given, the API's own scope.</summary>

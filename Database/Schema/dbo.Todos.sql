@@ -1,7 +1,10 @@
--- One row per todo. Rows are soft-deleted (DeletedAt) and purged in batches after a retention period.
+-- One row per todo, owned by the caller who created it. Rows are soft-deleted (DeletedAt) and purged in batches after
+-- a retention period. Row-level security (Security.TodoOwnership) shows and lets change only the owner's rows.
 CREATE TABLE [dbo].[Todos]
 (
     [Id]        BIGINT             IDENTITY (1, 1) NOT NULL,
+    -- The owner: '<tid>:<oid>' of the caller's token, both lowercase Guids ("D" form), compared byte for byte.
+    [OwnerId]   CHAR (73)          COLLATE Latin1_General_100_BIN2 NOT NULL,
     [Title]     NVARCHAR (200)     NOT NULL,
     [Notes]     NVARCHAR (MAX)     NULL,
     [DueAt]     DATETIMEOFFSET (7) NULL,

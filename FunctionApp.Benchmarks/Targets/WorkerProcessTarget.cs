@@ -2,6 +2,7 @@ using System.Data;
 using System.Diagnostics;
 using System.Globalization;
 using AzureSqlFunctions.Benchmarks.Support;
+using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.TestPeers.FunctionsHost;
 using AzureSqlFunctions.TestPeers.Identity;
@@ -15,17 +16,19 @@ namespace AzureSqlFunctions.Benchmarks.Targets;
 /// Target 11, through the real worker process: the app as built with the benchmarks (Release under <c>-c Release</c>)
 /// started and driven by the Functions host peer with infra/'s settings (TLS with a validated certificate, the
 /// user-assigned managed identity through the identity endpoint peer, telemetry exported to the loopback ingestion),
-/// over the TDS peer. A whole HTTP invocation is the peer proxying the request (with a signed-in user's bearer token)
+/// over the TDS peer. A whole HTTP invocation is the peer proxying the request (with the default user's bearer token)
 /// to the worker's listener and sending the InvocationRequest, until both the HTTP response and the
 /// InvocationResponse are back:
 /// <list type="bullet">
-/// <item><c>GET /api/todos/1</c>: the middleware's lazy pooled open and one parameterised one-row read (the function's
-/// own SQL: no endpoint runs a bare <c>SELECT 1</c>, and <c>/api/health</c> adds a token check);</item>
+/// <item><c>GET /api/todos/1</c>, signed in as the harness's default user: the middleware's lazy pooled open, the
+/// session context call naming the caller's owner id, and one parameterised one-row read (the function's own SQL: no
+/// endpoint runs a bare <c>SELECT 1</c>, and <c>/api/health</c> adds a token check);</item>
 /// <item><c>GET /api/todos/abc</c>: the same function answering 400 before any SQL (the middleware opens nothing).</item>
 /// </list>
 /// The baseline is a plain pooled <c>SqlConnection</c> (fixed token, the worker's connection string) open +
 /// <c>SELECT 1</c> in a process of its own, as the worker is: the TDS peer lives in this process, and a round trip
-/// between processes costs more than one between threads of one (that in-process figure is printed too). The kinds
+/// between processes costs more than one between threads of one (that in-process figure is printed too). Also shown:
+/// the plain client making the function's own SQL (the same session context call, then the read). The kinds
 /// alternate in blocks, order rotated per round, so other work on a shared machine lands on all of them. The target is
 /// unchanged — (with SQL − without SQL) ≤ 1.05 × (plain open + SELECT 1), and nothing failed — and, as every ratio
 /// target, decided by the median over rounds of each round's ratio (block medians); the medians over every call are
@@ -70,16 +73,22 @@ internal static class WorkerProcessTarget
         var ingestion = await peers.StartIngestionAsync();
         var now = peers.Issuer.Time.GetUtcNow();
         object?[] row = [1L, "Buy milk", "2 litres", now.AddDays(1), false, now, now, new byte[] { 0, 0, 0, 0, 0, 0, 0x07, 0xD0 }];
-        peers.Server.Handle(request => request.Text == TodoSql.GetById && request["@Id"] is long id ? SqlResponse.Rows(TodoColumns, id == 1 ? [row] : []) : null);
+        // Todo 1 is the signed-in user's: seen when the statement's own owner filter and its session's read-only
+        // OwnerId (the policy's key) both name them, as dbo.Todos under Security.TodoOwnership would answer.
+        var signIn = ApiSignIn.Shared;
+        var owner = signIn.DefaultOwnerId;
+        peers.Server.Handle(request => request.Text == TodoSql.GetById && request["@Id"] is long id
+            ? SqlResponse.Rows(TodoColumns, id == 1 && Equals(request["@OwnerId"], owner) && Equals(request.ContextValue(SessionContext.OwnerIdKey), owner) ? [row] : [])
+            : null);
         await using var identity = await ManagedIdentityEndpoint.StartAsync(peers.Issuer, TestPrincipal.Create("system-identity"));
         identity.AddUserAssigned(peers.Principal);
         var connectionString = peers.ConnectionString(TdsEncryption.Mandatory, "Connection Timeout=30;Max Pool Size=100;");
         var token = peers.Issuer.Issue(peers.Principal).Token;
 
         var options = new FunctionsHostOptions { WorkerPath = workerPath };
-        foreach (var (key, value) in ApiSignIn.Shared.Settings)
+        foreach (var (key, value) in signIn.Settings)
         {
-            options.AppSettings[key] = value; // the API trusts the sign-in peer; every call carries a user's bearer token
+            options.AppSettings[key] = value;
         }
 
         options.AppSettings["DOTNET_RUNNING_IN_CONTAINER"] = "true";
@@ -95,15 +104,15 @@ internal static class WorkerProcessTarget
         }
 
         await using (host)
-        using (var client = PlainClient.Start(connectionString, token))
+        using (var client = PlainClient.Start(connectionString, token, owner))
         {
             var kinds = new Kind[]
             {
-                Kind.Each("with SQL: GET /api/todos/1 (pooled open + one-row read)", () => InvokeAsync(host, "/api/todos/1", 200)),
+                Kind.Each("with SQL: GET /api/todos/1 (pooled open + session context call + one-row read)", () => InvokeAsync(host, "/api/todos/1", 200)),
                 Kind.Each("without SQL: GET /api/todos/abc (400 before any SQL)", () => InvokeAsync(host, "/api/todos/abc", 400)),
                 new("plain pooled SqlConnection open + SELECT 1, own process", count => client.RunAsync(SelectOne, count)),
-                new("plain pooled SqlConnection open + the function's read, own process", count => client.RunAsync(FunctionRead, count)),
-                Kind.Each("plain pooled SqlConnection open + SELECT 1, beside the TDS peer", () => PlainAsync(connectionString, token, SelectOne)),
+                new("plain pooled SqlConnection open + the function's context call and read, own process", count => client.RunAsync(FunctionRead, count)),
+                Kind.Each("plain pooled SqlConnection open + SELECT 1, beside the TDS peer", () => PlainAsync(connectionString, token, owner, SelectOne)),
             };
 
             foreach (var kind in kinds)
@@ -148,7 +157,7 @@ internal static class WorkerProcessTarget
             };
             lines.AddRange(kinds.Select(k => "  " + k));
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"  over all calls: {with.Median:F3} − {without.Median:F3} = {added:F3} ms vs {plain.Median:F3} ms (medians of every call): {added / plain.Median:F3}"));
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  (with − without) against the plain open + the function's read: {added / plainRead.Median:F3}; against the plain open + SELECT 1 beside the TDS peer: {added / beside.Median:F3}"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  (with − without) against the plain open + the function's context call and read: {added / plainRead.Median:F3}; against the plain open + SELECT 1 beside the TDS peer: {added / beside.Median:F3}"));
             lines.AddRange(throughput);
             lines.Add($"  logins while measuring latency {loginsWhileMeasuring}; SQL sessions at most {maxSessions} (Max Pool Size 100); worker exit code {exitCode} after WorkerTerminate{(host.WasKilled ? " (killed)" : string.Empty)}");
             return (new TargetResult(
@@ -160,13 +169,14 @@ internal static class WorkerProcessTarget
     }
 
     /// <summary>
-    /// The plain client's side, in its own process: reads the connection string and the token from stdin, then for
+    /// The plain client's side, in its own process: reads the connection string, the token and the owner id from stdin, then for
     /// each line <c>&lt;kind&gt; &lt;count&gt;</c> runs that many calls and answers one line: the failures, then each call's ms.
     /// </summary>
     public static async Task<int> PlainClientMainAsync()
     {
         var connectionString = await Console.In.ReadLineAsync() ?? throw new InvalidOperationException("No connection string on stdin.");
         var token = await Console.In.ReadLineAsync() ?? throw new InvalidOperationException("No token on stdin.");
+        var owner = await Console.In.ReadLineAsync() ?? throw new InvalidOperationException("No owner id on stdin.");
         while (await Console.In.ReadLineAsync() is { } command)
         {
             var parts = command.Split(' ');
@@ -176,7 +186,7 @@ internal static class WorkerProcessTarget
             for (var i = 0; i < count; i++)
             {
                 var began = Stopwatch.GetTimestamp();
-                failures += await PlainAsync(connectionString, token, parts[0]) ? 0 : 1;
+                failures += await PlainAsync(connectionString, token, owner, parts[0]) ? 0 : 1;
                 samples[i] = Stopwatch.GetElapsedTime(began).TotalMilliseconds;
             }
 
@@ -189,13 +199,16 @@ internal static class WorkerProcessTarget
 
     private static async Task<bool> InvokeAsync(FunctionsHostPeer host, string target, int status)
     {
-        // Both kinds pass the bearer check (the same token, its keys cached), so their difference is the SQL part.
+        // Signed in as a front end calls: the default user's bearer token (cached, renewed at half its life).
         var result = await host.SendHttpAsync(ApiSignIn.Authorize(new HttpRequestMessage(HttpMethod.Get, target), ApiSignIn.Shared.DefaultUserToken));
         return result.Response is { } response && (int)response.StatusCode == status && result.Invocation.Succeeded;
     }
 
-    /// <summary>A plain pooled connection: open, then <c>SELECT 1</c> or the function's one-row read, then dispose.</summary>
-    private static async Task<bool> PlainAsync(string connectionString, string token, string kind)
+    /// <summary>
+    /// A plain pooled connection: open, then <c>SELECT 1</c>, or the function's own SQL (its session context call,
+    /// then its one-row read bound to the owner), then dispose.
+    /// </summary>
+    private static async Task<bool> PlainAsync(string connectionString, string token, string owner, string kind)
     {
         await using var connection = new SqlConnection(connectionString) { AccessToken = token };
         await connection.OpenAsync();
@@ -205,7 +218,9 @@ internal static class WorkerProcessTarget
             return await selectOne.ExecuteScalarAsync() is 1;
         }
 
+        await SessionContext.ForOwner(owner).ApplyAsync(connection, CancellationToken.None);
         await using var read = new SqlCommand(TodoSql.GetById, connection);
+        read.Parameters.Add("@OwnerId", SqlDbType.Char, OwnerId.Length).Value = owner;
         read.Parameters.Add("@Id", SqlDbType.BigInt).Value = 1L;
         await using var reader = await read.ExecuteReaderAsync();
         return await reader.ReadAsync() && reader.GetInt64(0) == 1;
@@ -293,7 +308,7 @@ internal static class WorkerProcessTarget
 
         private PlainClient(Process process) => _process = process;
 
-        public static PlainClient Start(string connectionString, string token)
+        public static PlainClient Start(string connectionString, string token, string owner)
         {
             // The muxer runs the benchmark assembly again (this process may be the apphost, which would not).
             var dotnet = Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet"
@@ -310,6 +325,7 @@ internal static class WorkerProcessTarget
             var process = Process.Start(info) ?? throw new InvalidOperationException("The plain client did not start.");
             process.StandardInput.WriteLine(connectionString); // the token goes over stdin, never on a command line
             process.StandardInput.WriteLine(token);
+            process.StandardInput.WriteLine(owner);
             process.StandardInput.Flush();
             return new PlainClient(process);
         }

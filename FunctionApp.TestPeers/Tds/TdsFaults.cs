@@ -8,6 +8,8 @@ public sealed class TdsFaults
     private TdsError? _loginError;
     private int _loginFailuresLeft;
     private TdsError? _statementError;
+    private TdsError? _sessionContextError;
+    private bool _keepSessionContextOnReset;
     private int? _dropAfterRows;
     private TdsCommitFault? _commitFault;
     private bool _stallRollback;
@@ -34,12 +36,36 @@ public sealed class TdsFaults
         }
     }
 
-    /// <summary>The next SQL batch or RPC answers this error instead of reaching a handler.</summary>
+    /// <summary>
+    /// The next SQL batch or RPC answers this error instead of reaching a handler. A <c>sp_set_session_context</c> call
+    /// is not "the next statement" (it is the connection identifying itself): <see cref="FailNextSessionContext"/> fails it.
+    /// </summary>
     public void FailNextStatement(int number, string message, byte severity = 16)
     {
         lock (_gate)
         {
             _statementError = new TdsError(number, message, severity);
+        }
+    }
+
+    /// <summary>The next <c>sp_set_session_context</c> call answers this error (and sets nothing).</summary>
+    public void FailNextSessionContext(int number, string message, byte severity = 16)
+    {
+        lock (_gate)
+        {
+            _sessionContextError = new TdsError(number, message, severity);
+        }
+    }
+
+    /// <summary>
+    /// The next RESETCONNECTION leaves the session context as it was, as if the reset had been skipped: the session
+    /// is handed to the next logical connection still carrying the previous one's keys (read-only ones refuse a new set).
+    /// </summary>
+    public void KeepSessionContextOnNextReset()
+    {
+        lock (_gate)
+        {
+            _keepSessionContextOnReset = true;
         }
     }
 
@@ -80,6 +106,8 @@ public sealed class TdsFaults
             _loginError = null;
             _loginFailuresLeft = 0;
             _statementError = null;
+            _sessionContextError = null;
+            _keepSessionContextOnReset = false;
             _dropAfterRows = null;
             LoginDelay = TimeSpan.Zero;
             RequestDelay = TimeSpan.Zero;
@@ -107,6 +135,26 @@ public sealed class TdsFaults
             var fault = _statementError;
             _statementError = null;
             return fault;
+        }
+    }
+
+    internal TdsError? TakeSessionContextFault()
+    {
+        lock (_gate)
+        {
+            var fault = _sessionContextError;
+            _sessionContextError = null;
+            return fault;
+        }
+    }
+
+    internal bool TakeKeepSessionContextOnReset()
+    {
+        lock (_gate)
+        {
+            var keep = _keepSessionContextOnReset;
+            _keepSessionContextOnReset = false;
+            return keep;
         }
     }
 

@@ -11,7 +11,7 @@ namespace AzureSqlFunctions.Tests.Database;
 [TestFixture]
 internal sealed class SchemaModelTests
 {
-    private static readonly string[] TodoColumns = ["Id", "Title", "Notes", "DueAt", "IsDone", "CreatedAt", "UpdatedAt", "DeletedAt", "RowVersion"];
+    private static readonly string[] TodoColumns = ["Id", "OwnerId", "Title", "Notes", "DueAt", "IsDone", "CreatedAt", "UpdatedAt", "DeletedAt", "RowVersion"];
 
     private TSqlModel model = null!;
 

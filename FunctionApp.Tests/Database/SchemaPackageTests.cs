@@ -33,6 +33,13 @@ internal sealed class SchemaPackageTests
             Assert.That(script, Does.Contain("[RowVersion] ROWVERSION"));
             Assert.That(script, Does.Contain("CREATE NONCLUSTERED INDEX [IX_Todos_DeletedAt]"));
             Assert.That(script, Does.Contain("CONSTRAINT [DF_Todos_CreatedAt] DEFAULT (SYSUTCDATETIME())"));
+            Assert.That(script, Does.Contain("CREATE SECURITY POLICY [Security].[TodoOwnership]"));
+            Assert.That(script, Does.Contain("CREATE SECURITY POLICY [Security].[CreateRequestOwnership]"));
+            Assert.That(
+                script.IndexOf("CREATE SECURITY POLICY", StringComparison.Ordinal),
+                Is.GreaterThan(script.IndexOf("CREATE FUNCTION [Security].[TodoReadPredicate]", StringComparison.Ordinal))
+                    .And.GreaterThan(script.IndexOf("CREATE TABLE [dbo].[Todos]", StringComparison.Ordinal)),
+                "the policies come after the functions and tables they bind");
         });
     }
 

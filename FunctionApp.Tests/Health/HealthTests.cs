@@ -48,7 +48,7 @@ internal sealed class HealthTests
             Assert.That(body.GetProperty("sql").GetProperty("latencyMs").GetInt64(), Is.GreaterThanOrEqualTo(0));
             Assert.That(body.GetProperty("token").TryGetProperty("error", out _), Is.False);
         });
-        Assert.That(_peer.Server.Statements.Select(s => s.Text), Is.EqualTo(new[] { HealthSql.Ping }));
+        Assert.That(_peer.Server.Statements.Select(s => s.Text), Is.EqualTo(new[] { SessionContext.SetProcedure, HealthSql.Ping }), "the probe's session says whom it serves, like any other");
         Assert.That(credential.Scopes.Select(s => s.Single()), Is.All.EqualTo("https://database.windows.net/.default"));
         Assert.That(_issuedTokens, Is.Not.Empty);
         Assert.That(result.Body, Does.Not.Contain(_issuedTokens[0]), "never shows a token");

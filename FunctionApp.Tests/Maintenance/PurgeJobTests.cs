@@ -153,6 +153,22 @@ internal sealed class PurgeJobTests
     public async Task Each_batch_has_a_command_timeout_so_a_stuck_delete_ends_the_run_within_it()
     {
         _table.Add(5, Now.AddDays(-100));
+        _table.StallsBatches = true;
+        var app = App(("Maintenance__PurgeBatchTimeout", "00:00:02"));
+        var started = TimeProvider.System.GetTimestamp();
+
+        var failure = Assert.ThrowsAsync<SqlException>(() => app.InvokeTimerAsync(Purge));
+
+        Assert.That(failure!.Number, Is.EqualTo(-2), "SqlClient's command timeout");
+        Assert.That(TimeProvider.System.GetElapsedTime(started), Is.LessThan(TimeSpan.FromSeconds(15)));
+        Assert.That(_peer.Server.Statements[^1].Text, Is.EqualTo(PurgeSql.DeleteBatch), "the DELETE was the one stuck");
+        await _peer.Server.Counters.WaitUntilAsync(c => c.Attentions == 1, TimeSpan.FromSeconds(10));
+    }
+
+    [Test]
+    public async Task A_stuck_server_ends_the_run_within_the_batch_timeout_already_at_the_session_context()
+    {
+        _table.Add(5, Now.AddDays(-100));
         _peer.Server.Faults.RequestDelay = TimeSpan.FromSeconds(30);
         var app = App(("Maintenance__PurgeBatchTimeout", "00:00:02"));
         var started = TimeProvider.System.GetTimestamp();
@@ -161,6 +177,8 @@ internal sealed class PurgeJobTests
 
         Assert.That(failure!.Number, Is.EqualTo(-2), "SqlClient's command timeout");
         Assert.That(TimeProvider.System.GetElapsedTime(started), Is.LessThan(TimeSpan.FromSeconds(15)));
+        Assert.That(_peer.Server.Statements, Is.Empty, "the stuck request was the first after the open, the session context: no DELETE reached the server");
+        Assert.That(_table.Count, Is.EqualTo(5));
         await _peer.Server.Counters.WaitUntilAsync(c => c.Attentions == 1, TimeSpan.FromSeconds(10));
     }
 

@@ -5,6 +5,9 @@ internal sealed class StoredTodo
 {
     public long Id { get; init; }
 
+    /// <summary>The owner's <c>&lt;tid&gt;:&lt;oid&gt;</c> (the OwnerId column).</summary>
+    public string OwnerId { get; init; } = string.Empty;
+
     public string Title { get; set; } = string.Empty;
 
     public string? Notes { get; set; }
@@ -24,7 +27,7 @@ internal sealed class StoredTodo
     /// <summary>A copy a transaction changes, so the committed row stays as it was until the commit.</summary>
     public StoredTodo Copy() => new()
     {
-        Id = Id, Title = Title, Notes = Notes, DueAt = DueAt, IsDone = IsDone, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+        Id = Id, OwnerId = OwnerId, Title = Title, Notes = Notes, DueAt = DueAt, IsDone = IsDone, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         DeletedAt = DeletedAt, RowVersion = RowVersion,
     };
 }

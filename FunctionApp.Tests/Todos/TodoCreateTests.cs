@@ -1,6 +1,7 @@
 using System.Text;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Todos;
+using AzureSqlFunctions.Sql;
 
 namespace AzureSqlFunctions.Tests.Todos;
 
@@ -37,7 +38,7 @@ internal sealed class TodoCreateTests : TodoApiFixture
         var insert = Sent(TodoSql.Insert).Single();
         Assert.Multiple(() =>
         {
-            Assert.That(Peer.Server.Statements, Has.Count.EqualTo(1));
+            Assert.That(Peer.Server.Statements.Select(s => s.Text), Is.EqualTo(new[] { SessionContext.SetProcedure, TodoSql.Insert }), "the caller's session context, then the one insert");
             Assert.That(insert.Kind, Is.EqualTo(AzureSqlFunctions.TestPeers.Tds.TdsRequestKind.Rpc), "parameterised, never concatenated");
             Assert.That(Parameter(insert, "@Title").SqlType, Is.EqualTo("nvarchar(200)"));
             Assert.That(Parameter(insert, "@Notes").SqlType, Is.EqualTo("nvarchar(max)"));

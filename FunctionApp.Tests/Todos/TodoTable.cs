@@ -1,3 +1,4 @@
+using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.TestPeers.Tds;
 using AzureSqlFunctions.Todos;
 
@@ -11,6 +12,14 @@ namespace AzureSqlFunctions.Tests.Todos;
 /// are seen by itself only, applied when the server commits it and dropped when it rolls back (explicitly, by a reset
 /// or because its session ended). Identity values are not given back by a rollback, as in SQL Server.
 /// </summary>
+/// <remarks>
+/// Rows have owners, and two layers keep them apart, each of which a test can switch off to show the other holds alone:
+/// the statements' own <c>OwnerId = @OwnerId</c> (<see cref="AppliesStatementOwnerFilter"/>: the app's filter, from
+/// the parameters it sent) and the row-level security policy played from each statement's session context
+/// (<see cref="EnforcesPolicy"/>: other owners' rows invisible, a write to or for another owner blocked with 33504, as
+/// <see cref="PlayedRowLevelSecurity"/> plays <c>Security.TodoOwnership</c> and <c>Security.CreateRequestOwnership</c>).
+/// Rows a test adds belong to <see cref="DefaultOwner"/> (the harness's default user) unless it names another.
+/// </remarks>
 internal sealed class TodoTable
 {
     public static readonly IReadOnlyList<TdsColumn> Columns =
@@ -34,10 +43,11 @@ internal sealed class TodoTable
 
     private readonly Lock _gate = new();
     private readonly SortedDictionary<long, StoredTodo> _rows = [];
-    private readonly Dictionary<string, StoredCreateRequest> _createRequests = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Owner, string Key), StoredCreateRequest> _createRequests = [];
     private readonly Dictionary<long, StoredTodo> _pendingRows = [];
-    private readonly Dictionary<string, StoredCreateRequest?> _pendingCreateRequests = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Owner, string Key), StoredCreateRequest?> _pendingCreateRequests = [];
     private ulong? _writer;
+    private string? _defaultOwner;
 
     /// <summary>Set while a transaction (or an autocommit write) holds the write lock; completed when it lets go.</summary>
     private TaskCompletionSource? _held;
@@ -55,6 +65,26 @@ internal sealed class TodoTable
 
     public DateTimeOffset Now { get; set; } = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The owner of rows added without one: <see cref="ApiSignIn.DefaultOwnerId"/> of the shared sign-in unless set.</summary>
+    public string DefaultOwner
+    {
+        get => _defaultOwner ??= ApiSignIn.Shared.DefaultOwnerId;
+        set => _defaultOwner = value;
+    }
+
+    /// <summary>
+    /// Plays the row-level security policy from each statement's session context (on; <see cref="Clear"/> turns it
+    /// back on). Off: as if the policy were disabled, so only the statements' own owner filter keeps owners apart.
+    /// </summary>
+    public bool EnforcesPolicy { get; set; } = true;
+
+    /// <summary>
+    /// Applies the statements' own <c>OwnerId = @OwnerId</c> (on; <see cref="Clear"/> turns it back on). Off: as if
+    /// the app's statements had lost their owner condition, so only the policy keeps owners apart. Inserts still
+    /// write <c>@OwnerId</c> (the column cannot be left out).
+    /// </summary>
+    public bool AppliesStatementOwnerFilter { get; set; } = true;
+
     public void Clear()
     {
         lock (_gate)
@@ -69,14 +99,17 @@ internal sealed class TodoTable
 
             BeforeAnswer = null;
             AnswerFirst = null;
+            EnforcesPolicy = true;
+            AppliesStatementOwnerFilter = true;
         }
     }
 
-    public StoredTodo Add(string title, bool isDone = false, DateTimeOffset? deletedAt = null)
+    /// <param name="owner">The owner's <c>&lt;tid&gt;:&lt;oid&gt;</c>; null: <see cref="DefaultOwner"/>.</param>
+    public StoredTodo Add(string title, bool isDone = false, DateTimeOffset? deletedAt = null, string? owner = null)
     {
         lock (_gate)
         {
-            var todo = new StoredTodo { Id = _nextId++, Title = title, IsDone = isDone, CreatedAt = Now, UpdatedAt = Now, DeletedAt = deletedAt, RowVersion = NextRowVersion() };
+            var todo = new StoredTodo { Id = _nextId++, OwnerId = owner ?? DefaultOwner, Title = title, IsDone = isDone, CreatedAt = Now, UpdatedAt = Now, DeletedAt = deletedAt, RowVersion = NextRowVersion() };
             _rows[todo.Id] = todo;
             return todo;
         }
@@ -117,13 +150,14 @@ internal sealed class TodoTable
         }
     }
 
-    /// <summary>Stores a key record as if an earlier create had (to test expiry).</summary>
+    /// <summary>Stores a key record as if an earlier create had (to test expiry); without an owner, <see cref="DefaultOwner"/>'s.</summary>
     public void AddCreateRequest(StoredCreateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         lock (_gate)
         {
-            _createRequests[request.Key] = request;
+            var owned = request.OwnerId is null ? request with { OwnerId = DefaultOwner } : request;
+            _createRequests[(owned.OwnerId!, owned.Key)] = owned;
         }
     }
 
@@ -256,13 +290,13 @@ internal sealed class TodoTable
             return request.Text switch
             {
                 TodoSql.Insert => Insert(request),
-                TodoSql.GetById => RowsOf(Live((long)request["@Id"]!, mine)),
+                TodoSql.GetById => RowsOf(Reached(request, Live((long)request["@Id"]!, mine))),
                 TodoSql.List or TodoSql.ListByDone => List(request, mine),
                 TodoSql.Replace => Replace(request),
-                TodoSql.CountLive => SqlResponse.Scalar(new TdsColumn(string.Empty, TdsColumnType.Int), Live((long)request["@Id"]!, mine) is null ? 0 : 1),
-                TodoSql.SoftDelete => SoftDelete((long)request["@Id"]!),
-                TodoSql.FindCreateRequest => FindCreateRequest((string)request["@Key"]!),
-                TodoSql.ForgetExpiredCreateRequest => ForgetCreateRequest((string)request["@Key"]!, (DateTimeOffset)request["@NotBefore"]!),
+                TodoSql.CountLive => SqlResponse.Scalar(new TdsColumn(string.Empty, TdsColumnType.Int), Reached(request, Live((long)request["@Id"]!, mine)) is null ? 0 : 1),
+                TodoSql.SoftDelete => SoftDelete(request),
+                TodoSql.FindCreateRequest => FindCreateRequest(request),
+                TodoSql.ForgetExpiredCreateRequest => ForgetCreateRequest(request, (DateTimeOffset)request["@NotBefore"]!),
                 TodoSql.RecordCreateRequest => RecordCreateRequest(request),
                 _ => null,
             };
@@ -271,8 +305,14 @@ internal sealed class TodoTable
 
     private SqlResponse Insert(SqlRequest request)
     {
-        var todo = new StoredTodo { Id = _nextId++, CreatedAt = Now, UpdatedAt = Now, RowVersion = NextRowVersion() };
+        // The identity value is taken even when the policy then blocks the row, as in SQL Server.
+        var todo = new StoredTodo { Id = _nextId++, OwnerId = OwnerParameter(request), CreatedAt = Now, UpdatedAt = Now, RowVersion = NextRowVersion() };
         Assign(todo, request);
+        if (EnforcesPolicy && !PlayedRowLevelSecurity.IsOwner(request, todo.OwnerId))
+        {
+            return PlayedRowLevelSecurity.Blocked("Todos"); // AFTER INSERT
+        }
+
         _pendingRows[todo.Id] = todo;
         return RowsOf(todo);
     }
@@ -283,18 +323,23 @@ internal sealed class TodoTable
         var after = (long)request["@After"]!;
         var done = request.Text == TodoSql.ListByDone ? (bool?)request["@Done"] : null;
         var page = Visible(mine)
-            .Where(t => t.DeletedAt is null && t.Id > after && (done is null || t.IsDone == done))
+            .Where(t => t.DeletedAt is null && t.Id > after && (done is null || t.IsDone == done) && Reaches(request, t))
             .Take(limit);
         return SqlResponse.Rows(Columns, page.Select(ToRow).ToList());
     }
 
     private SqlResponse Replace(SqlRequest request)
     {
-        var todo = Live((long)request["@Id"]!, mine: true);
+        var todo = Reached(request, Live((long)request["@Id"]!, mine: true));
         var expected = (byte[])request["@RowVersion"]!;
         if (todo is null || !todo.RowVersion.AsSpan().SequenceEqual(expected))
         {
             return SqlResponse.Rows(Columns, []);
+        }
+
+        if (EnforcesPolicy && !PlayedRowLevelSecurity.IsOwner(request, todo.OwnerId))
+        {
+            return PlayedRowLevelSecurity.Blocked("Todos"); // BEFORE UPDATE
         }
 
         var changed = todo.Copy();
@@ -305,12 +350,18 @@ internal sealed class TodoTable
         return RowsOf(changed);
     }
 
-    private SqlResponse SoftDelete(long id)
+    private SqlResponse SoftDelete(SqlRequest request)
     {
-        var todo = Live(id, mine: true);
+        var id = (long)request["@Id"]!;
+        var todo = Reached(request, Live(id, mine: true));
         if (todo is null)
         {
             return SqlResponse.Affected(0);
+        }
+
+        if (EnforcesPolicy && !PlayedRowLevelSecurity.IsOwner(request, todo.OwnerId))
+        {
+            return PlayedRowLevelSecurity.Blocked("Todos"); // BEFORE UPDATE
         }
 
         var changed = todo.Copy();
@@ -320,32 +371,39 @@ internal sealed class TodoTable
         return SqlResponse.Affected(1);
     }
 
-    private SqlResponse FindCreateRequest(string key) =>
-        CreateRequestOf(key) is { } found
+    private SqlResponse FindCreateRequest(SqlRequest request) =>
+        ReachedCreateRequest(request) is { } found
             ? SqlResponse.Rows(CreateRequestColumns, [[found.RequestHash, found.Response, found.CreatedAt]])
             : SqlResponse.Rows(CreateRequestColumns, []);
 
-    private SqlResponse ForgetCreateRequest(string key, DateTimeOffset notBefore)
+    private SqlResponse ForgetCreateRequest(SqlRequest request, DateTimeOffset notBefore)
     {
-        if (CreateRequestOf(key) is not { } found || found.CreatedAt >= notBefore)
+        if (ReachedCreateRequest(request) is not { } found || found.CreatedAt >= notBefore)
         {
             return SqlResponse.Affected(0);
         }
 
-        _pendingCreateRequests[key] = null;
+        _pendingCreateRequests[(found.OwnerId!, found.Key)] = null;
         return SqlResponse.Affected(1);
     }
 
     private SqlResponse RecordCreateRequest(SqlRequest request)
     {
+        var owner = OwnerParameter(request);
         var key = (string)request["@Key"]!;
-        if (CreateRequestOf(key) is not null)
+        if (CreateRequestOf(owner, key) is not null)
         {
-            return SqlResponse.Error(2627, $"Violation of PRIMARY KEY constraint 'PK_TodoCreateRequests'. Cannot insert duplicate key in object 'dbo.TodoCreateRequests'. The duplicate key value is ({key}).", 14);
+            // The primary key holds over every row, whichever the policy shows.
+            return SqlResponse.Error(2627, $"Violation of PRIMARY KEY constraint 'PK_TodoCreateRequests'. Cannot insert duplicate key in object 'dbo.TodoCreateRequests'. The duplicate key value is ({owner}, {key}).", 14);
+        }
+
+        if (EnforcesPolicy && !PlayedRowLevelSecurity.IsOwner(request, owner))
+        {
+            return PlayedRowLevelSecurity.Blocked("TodoCreateRequests"); // AFTER INSERT
         }
 
         // SYSUTCDATETIME(): the real clock, which the app's retention compares against (Now is only the todos' stamp).
-        _pendingCreateRequests[key] = new StoredCreateRequest(key, (byte[])request["@RequestHash"]!, (long)request["@TodoId"]!, (string)request["@Response"]!, DateTimeOffset.UtcNow);
+        _pendingCreateRequests[(owner, key)] = new StoredCreateRequest(key, (byte[])request["@RequestHash"]!, (long)request["@TodoId"]!, (string)request["@Response"]!, DateTimeOffset.UtcNow) { OwnerId = owner };
         return SqlResponse.Affected(1);
     }
 
@@ -361,8 +419,31 @@ internal sealed class TodoTable
         return todo is { DeletedAt: null } ? todo : null;
     }
 
-    private StoredCreateRequest? CreateRequestOf(string key) =>
-        _pendingCreateRequests.TryGetValue(key, out var pending) ? pending : _createRequests.GetValueOrDefault(key);
+    private StoredCreateRequest? CreateRequestOf(string owner, string key) =>
+        _pendingCreateRequests.TryGetValue((owner, key), out var pending) ? pending : _createRequests.GetValueOrDefault((owner, key));
+
+    /// <summary>
+    /// The record the statement's <c>WHERE OwnerId = @OwnerId AND IdempotencyKey = @Key</c> reaches under the policy:
+    /// without the owner condition, any owner's record of that key the policy lets it see.
+    /// </summary>
+    private StoredCreateRequest? ReachedCreateRequest(SqlRequest request)
+    {
+        var key = (string)request["@Key"]!;
+        var candidates = AppliesStatementOwnerFilter
+            ? [CreateRequestOf(OwnerParameter(request), key)]
+            : _createRequests.Keys.Concat(_pendingCreateRequests.Keys).Where(k => k.Key == key).Distinct().Select(k => CreateRequestOf(k.Owner, k.Key));
+        return candidates.FirstOrDefault(found => found is not null
+            && (!EnforcesPolicy || PlayedRowLevelSecurity.SeesCreateRequest(request, found.OwnerId!, found.CreatedAt)));
+    }
+
+    /// <summary>Whether a statement reaches this row: its own owner condition (if applied) and the policy's filter (if enforced).</summary>
+    private bool Reaches(SqlRequest request, StoredTodo row) =>
+        (!AppliesStatementOwnerFilter || string.Equals(row.OwnerId, OwnerParameter(request), StringComparison.Ordinal))
+        && (!EnforcesPolicy || PlayedRowLevelSecurity.SeesTodo(request, row.OwnerId, row.DeletedAt));
+
+    private StoredTodo? Reached(SqlRequest request, StoredTodo? row) => row is not null && Reaches(request, row) ? row : null;
+
+    private static string OwnerParameter(SqlRequest request) => (string)request["@OwnerId"]!;
 
     private static void Assign(StoredTodo todo, SqlRequest request)
     {

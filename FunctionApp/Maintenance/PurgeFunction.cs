@@ -1,5 +1,6 @@
 using System.Data;
 using AzureSqlFunctions.Middleware;
+using AzureSqlFunctions.Sql;
 using Dapper;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,9 @@ namespace AzureSqlFunctions.Maintenance;
 /// (<see cref="MaintenanceOptions.PurgeBatchTimeout"/>; budget + one batch + a margin fit in host.json's
 /// functionTimeout, checked at startup) and commits on its own (no unit of work), so a run that stops or fails keeps
 /// what it did, and running again is harmless. A failed run propagates to the host, which retries it with back-off.
+/// The job has no caller: its session declares the purge context (<see cref="SessionContext.ForPurge"/>, the two
+/// cutoffs, read-only), under which the row-level security policies let it see and delete only soft-deleted todos
+/// and Idempotency-Key records past those cutoffs — whatever its statements say — and change nothing else.
 /// </summary>
 public sealed partial class PurgeFunction(IOptions<MaintenanceOptions> options, TimeProvider time, ILogger<PurgeFunction> logger)
 {
@@ -27,7 +31,10 @@ public sealed partial class PurgeFunction(IOptions<MaintenanceOptions> options, 
         ArgumentNullException.ThrowIfNull(context);
         var sql = context.GetInvocationConnection();
         var started = time.GetTimestamp();
-        var cutoff = time.GetUtcNow() - TimeSpan.FromDays(_settings.RetentionDays);
+        var now = time.GetUtcNow();
+        var cutoff = now - TimeSpan.FromDays(_settings.RetentionDays);
+        var keysCutoff = now - Http.IdempotencyKey.Retention;
+        sql.UseSessionContext(SessionContext.ForPurge(cutoff, keysCutoff, _settings.PurgeBatchTimeout));
         var parameters = new DynamicParameters();
         parameters.Add("@Batch", _settings.PurgeBatchSize, DbType.Int32);
         parameters.Add("@Cutoff", cutoff, DbType.DateTimeOffset);
@@ -39,7 +46,7 @@ public sealed partial class PurgeFunction(IOptions<MaintenanceOptions> options, 
         {
             var keys = new DynamicParameters();
             keys.Add("@Batch", _settings.PurgeBatchSize, DbType.Int32);
-            keys.Add("@Cutoff", time.GetUtcNow() - Http.IdempotencyKey.Retention, DbType.DateTimeOffset);
+            keys.Add("@Cutoff", keysCutoff, DbType.DateTimeOffset);
             (_, keyRecords, reason) = await PurgeAsync(connection, sql, PurgeSql.DeleteExpiredCreateRequests, keys, started);
         }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using AzureSqlFunctions.Auth;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Telemetry;
@@ -12,8 +13,9 @@ namespace AzureSqlFunctions.Middleware;
 /// <summary>
 /// The unit of work around each HTTP- or timer-triggered invocation (the shape of eShop's TransactionBehavior): gives
 /// the function one <see cref="InvocationConnection"/> through <see cref="FunctionContext.Items"/> (made when the
-/// function first asks for it), runs the function, commits unless the invocation was cancelled, and disposes the
-/// connection in every case (rolling back what was not committed).
+/// function first asks for it, carrying the caller's owner id as its session context when
+/// <see cref="BearerTokenMiddleware"/> found a caller), runs the function, commits unless the invocation was cancelled,
+/// and disposes the connection in every case (rolling back what was not committed).
 /// For an HTTP invocation, a SQL, token or pool availability failure becomes a 503 problem with Retry-After, and any
 /// other failure a 500 problem with the invocation id, as the invocation's result; the ASP.NET Core integration writes
 /// it after this returns. A timer invocation's failure propagates, so the host's retry policy applies.
@@ -74,7 +76,12 @@ internal sealed partial class UnitOfWorkMiddleware(SqlConnectionFactory factory,
     }
 
     /// <summary>The invocation's connection, for a function inside this unit of work that asks for it the first time.</summary>
-    internal InvocationConnection NewConnection(FunctionContext context) => new(factory, metrics, context.CancellationToken);
+    internal InvocationConnection NewConnection(FunctionContext context)
+    {
+        // An authenticated caller's statements run under their owner id (row-level security); a timer declares its own.
+        var owner = context.FindCaller() is { } caller ? SessionContext.ForOwner(OwnerId.Of(caller)) : null;
+        return new InvocationConnection(factory, metrics, context.CancellationToken, owner);
+    }
 
     /// <summary>The connection the function asked for, if it asked.</summary>
     private static InvocationConnection? AskedConnection(FunctionContext context) =>

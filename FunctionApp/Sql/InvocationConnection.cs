@@ -7,6 +7,9 @@ namespace AzureSqlFunctions.Sql;
 /// <summary>
 /// The one SQL connection of one function invocation (a unit of work in the eShop TransactionBehavior sense).
 /// Nothing is opened until a handler first asks; later asks in the same invocation get the same open connection.
+/// Right after it opens, before any other statement, the connection tells the database whom it serves (its
+/// <see cref="SessionContext"/>, read-only): the row-level security policies key on it, so every statement of the
+/// invocation runs as that caller (or as the purge job) and a pooled session is never reused under another's context.
 /// A handler opts into a transaction with <see cref="BeginUnitOfWorkAsync"/> (every HTTP write does): the middleware
 /// commits it with <see cref="CompleteAsync"/> when the invocation succeeds, or rolls it back with
 /// <see cref="RollBackAsync"/> before it answers a failure, and <see cref="Outcome"/> says what is known of the writes.
@@ -19,17 +22,20 @@ internal sealed class InvocationConnection : IAsyncDisposable
     private readonly SqlConnectionFactory _factory;
     private readonly SqlMetrics _metrics;
     private readonly CancellationToken _invocationCancelled;
+    private SessionContext? _sessionContext;
     private Task<SqlConnection>? _opening;
     private CancellationTokenSource? _probeBound;
     private SqlTransaction? _transaction;
     private Task? _abandoned;
     private bool _disposed;
 
-    public InvocationConnection(SqlConnectionFactory factory, SqlMetrics metrics, CancellationToken invocationCancelled)
+    /// <param name="sessionContext">Whom the invocation serves (an HTTP caller's owner id); null: none yet (see <see cref="UseSessionContext"/>).</param>
+    public InvocationConnection(SqlConnectionFactory factory, SqlMetrics metrics, CancellationToken invocationCancelled, SessionContext? sessionContext = null)
     {
         _factory = factory ?? throw new ArgumentNullException(nameof(factory));
         _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
         _invocationCancelled = invocationCancelled;
+        _sessionContext = sessionContext;
     }
 
     /// <summary>Whether this invocation has asked for (and so opened, or tried to open) its connection.</summary>
@@ -44,11 +50,35 @@ internal sealed class InvocationConnection : IAsyncDisposable
     /// <summary>What is known of the unit of work's writes so far.</summary>
     public UnitOfWorkOutcome Outcome { get; private set; }
 
-    /// <summary>Opens the connection on first use; the same open connection afterwards.</summary>
+    /// <summary>The context set on the connection when it opens; null: none (the policies then show no row).</summary>
+    public SessionContext? SessionContext => _sessionContext;
+
+    /// <summary>
+    /// Declares whom an invocation without a caller serves (the purge job), before its connection opens. A context,
+    /// once given, never changes: the database keeps it read-only for the session.
+    /// </summary>
+    public void UseSessionContext(SessionContext sessionContext)
+    {
+        ArgumentNullException.ThrowIfNull(sessionContext);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_sessionContext is not null)
+        {
+            throw new InvalidOperationException("The invocation's session context is already set; it never changes.");
+        }
+
+        if (_opening is not null)
+        {
+            throw new InvalidOperationException("The session context must be declared before the invocation's connection opens.");
+        }
+
+        _sessionContext = sessionContext;
+    }
+
+    /// <summary>Opens the connection (and sets its session context) on first use; the same open connection afterwards.</summary>
     public Task<SqlConnection> GetOpenConnectionAsync()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _opening ??= _factory.OpenAsync(_invocationCancelled);
+        return _opening ??= IdentifyAsync(_factory.OpenAsync(_invocationCancelled), _invocationCancelled);
     }
 
     /// <summary>
@@ -64,7 +94,7 @@ internal sealed class InvocationConnection : IAsyncDisposable
         }
 
         _probeBound = CancellationTokenSource.CreateLinkedTokenSource(_invocationCancelled, bound);
-        return _opening = _factory.OpenAsync(retry: false, _probeBound.Token);
+        return _opening = IdentifyAsync(_factory.OpenAsync(retry: false, _probeBound.Token), _probeBound.Token);
     }
 
     /// <summary>Starts the invocation's transaction (once; later calls return the same one).</summary>
@@ -180,6 +210,31 @@ internal sealed class InvocationConnection : IAsyncDisposable
         }
 
         await CloseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The open, then the session context before anything else runs on the connection. A connection whose context
+    /// could not be set is disposed, never used: its statements would run as nobody (or, were a reset ever skipped,
+    /// as the previous caller, which the read-only key refuses with 15664).
+    /// </summary>
+    private async Task<SqlConnection> IdentifyAsync(Task<SqlConnection> opening, CancellationToken cancellationToken)
+    {
+        var connection = await opening.ConfigureAwait(false);
+        if (_sessionContext is not { } context)
+        {
+            return connection;
+        }
+
+        try
+        {
+            await context.ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>COMMIT or ROLLBACK within the bound; the failure, if any (a timeout is a <see cref="TimeoutException"/>).</summary>

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using AzureSqlFunctions.Auth;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Middleware;
+using AzureSqlFunctions.Sql;
 using Dapper;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,6 +14,8 @@ namespace AzureSqlFunctions.Todos;
 
 /// <summary>
 /// The todo endpoints under <c>/api/todos</c>: request → validate → Dapper on the invocation's connection → result.
+/// Each caller reaches only their own todos (<see cref="OwnerId"/> in every statement; the database's row-level
+/// security enforces it again): another caller's todo answers 404, exactly like one that does not exist.
 /// Input is checked completely before any SQL runs, so a rejected request leaves no trace. Results are
 /// <see cref="IResult"/>s, written only after the unit of work committed. Routes take <c>{id}</c> as text (no
 /// <c>{id:long}</c> constraint), so a bad id gets a 400 problem naming it, not a bare 404.
@@ -61,11 +65,12 @@ public sealed partial class TodoFunctions(TimeProvider time, ILogger<TodoFunctio
             return ApiProblems.Validation(errors);
         }
 
+        var owner = OwnerId.Of(context.GetCaller());
         var sql = context.GetInvocationConnection();
         var connection = await sql.GetOpenConnectionAsync();
         // One row more than the page shows tells whether another page follows, without a COUNT.
         var rows = (await connection.QueryAsync<TodoRow>(new CommandDefinition(
-            done is null ? TodoSql.List : TodoSql.ListByDone, TodoParameters.Page(limit + 1, after, done), sql.Transaction, cancellationToken: sql.CancellationToken))).AsList();
+            done is null ? TodoSql.List : TodoSql.ListByDone, TodoParameters.Page(owner, limit + 1, after, done), sql.Transaction, cancellationToken: sql.CancellationToken))).AsList();
         var items = rows.Take(limit).Select(TodoItem.From).ToList();
         var next = rows.Count > limit ? ContinuationToken.Encode(items[^1].Id) : null;
         return TypedResults.Ok(new TodoPage(items, next));
@@ -82,10 +87,11 @@ public sealed partial class TodoFunctions(TimeProvider time, ILogger<TodoFunctio
             return InvalidId();
         }
 
+        var owner = OwnerId.Of(context.GetCaller());
         var sql = context.GetInvocationConnection();
         var connection = await sql.GetOpenConnectionAsync();
         var row = await connection.QuerySingleOrDefaultAsync<TodoRow>(new CommandDefinition(
-            TodoSql.GetById, TodoParameters.Id(todoId), sql.Transaction, cancellationToken: sql.CancellationToken));
+            TodoSql.GetById, TodoParameters.Id(owner, todoId), sql.Transaction, cancellationToken: sql.CancellationToken));
         return row is null ? NotFound(todoId) : Item(row);
     }
 
@@ -106,6 +112,7 @@ public sealed partial class TodoFunctions(TimeProvider time, ILogger<TodoFunctio
             return ApiProblems.Validation(IdempotencyKey.HeaderName, IdempotencyKey.InvalidMessage);
         }
 
+        var owner = OwnerId.Of(context.GetCaller());
         var sql = context.GetInvocationConnection();
         var input = await TodoValidator.ReadAsync(request, sql.CancellationToken);
         if (input.Problem is { } problem)
@@ -120,7 +127,7 @@ public sealed partial class TodoFunctions(TimeProvider time, ILogger<TodoFunctio
         if (key is not null)
         {
             var earlier = await connection.QuerySingleOrDefaultAsync<CreateRequestRow>(new CommandDefinition(
-                TodoSql.FindCreateRequest, TodoParameters.Key(key), transaction, cancellationToken: sql.CancellationToken));
+                TodoSql.FindCreateRequest, TodoParameters.Key(owner, key), transaction, cancellationToken: sql.CancellationToken));
             var notBefore = time.GetUtcNow() - IdempotencyKey.Retention;
             if (earlier is not null && earlier.CreatedAt >= notBefore)
             {
@@ -130,18 +137,18 @@ public sealed partial class TodoFunctions(TimeProvider time, ILogger<TodoFunctio
             if (earlier is not null)
             {
                 await connection.ExecuteAsync(new CommandDefinition(
-                    TodoSql.ForgetExpiredCreateRequest, TodoParameters.Key(key, notBefore), transaction, cancellationToken: sql.CancellationToken));
+                    TodoSql.ForgetExpiredCreateRequest, TodoParameters.Key(owner, key, notBefore), transaction, cancellationToken: sql.CancellationToken));
             }
         }
 
         var row = await connection.QuerySingleAsync<TodoRow>(new CommandDefinition(
-            TodoSql.Insert, TodoParameters.Insert(input.Value!), transaction, cancellationToken: sql.CancellationToken));
+            TodoSql.Insert, TodoParameters.Insert(owner, input.Value!), transaction, cancellationToken: sql.CancellationToken));
         var item = TodoItem.From(row);
         if (key is not null)
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 TodoSql.RecordCreateRequest,
-                TodoParameters.CreateRequest(key, requestHash!, row.Id, JsonSerializer.Serialize(item, ApiJson.Options)),
+                TodoParameters.CreateRequest(owner, key, requestHash!, row.Id, JsonSerializer.Serialize(item, ApiJson.Options)),
                 transaction,
                 cancellationToken: sql.CancellationToken));
         }
@@ -176,6 +183,7 @@ public sealed partial class TodoFunctions(TimeProvider time, ILogger<TodoFunctio
             return ApiProblems.Validation("If-Match", "Must be one ETag exactly as this API returned it (a quoted value; weak tags and * are not accepted).");
         }
 
+        var owner = OwnerId.Of(context.GetCaller());
         var sql = context.GetInvocationConnection();
         var input = await TodoValidator.ReadAsync(request, sql.CancellationToken);
         if (input.Problem is { } problem)
@@ -187,7 +195,7 @@ public sealed partial class TodoFunctions(TimeProvider time, ILogger<TodoFunctio
         var transaction = await sql.BeginUnitOfWorkAsync();
         var connection = transaction.Connection!;
         var row = await connection.QuerySingleOrDefaultAsync<TodoRow>(new CommandDefinition(
-            TodoSql.Replace, TodoParameters.Replace(todoId, rowVersion, input.Value!), transaction, cancellationToken: sql.CancellationToken));
+            TodoSql.Replace, TodoParameters.Replace(owner, todoId, rowVersion, input.Value!), transaction, cancellationToken: sql.CancellationToken));
         if (row is not null)
         {
             LogReplaced(logger, row.Id);
@@ -195,7 +203,7 @@ public sealed partial class TodoFunctions(TimeProvider time, ILogger<TodoFunctio
         }
 
         var live = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            TodoSql.CountLive, TodoParameters.Id(todoId), transaction, cancellationToken: sql.CancellationToken));
+            TodoSql.CountLive, TodoParameters.Id(owner, todoId), transaction, cancellationToken: sql.CancellationToken));
         return live == 0 ? NotFound(todoId) : ApiProblems.PreconditionFailed();
     }
 
@@ -210,10 +218,11 @@ public sealed partial class TodoFunctions(TimeProvider time, ILogger<TodoFunctio
             return InvalidId();
         }
 
+        var owner = OwnerId.Of(context.GetCaller());
         var sql = context.GetInvocationConnection();
         var transaction = await sql.BeginUnitOfWorkAsync();
         var affected = await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            TodoSql.SoftDelete, TodoParameters.Id(todoId), transaction, cancellationToken: sql.CancellationToken));
+            TodoSql.SoftDelete, TodoParameters.Id(owner, todoId), transaction, cancellationToken: sql.CancellationToken));
         if (affected == 0)
         {
             return NotFound(todoId);

@@ -13,7 +13,8 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestToken, sessionToken);
         var writer = new TdsResponseWriter(packets, server.Faults.TakeDropAfterRows, sessionToken);
-        if (message.ResetsConnection)
+        var reset = message.ResetsConnection;
+        if (reset)
         {
             ResetSession(message.KeepsTransaction);
             await writer.WriteEnvChangeAsync(TdsEnvChangeType.ResetConnectionAck, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty);
@@ -29,10 +30,10 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
             switch (message.Type)
             {
                 case TdsPacketType.SqlBatch:
-                    await RunBatchAsync(message.Payload, writer, linked.Token);
+                    await RunBatchAsync(message.Payload, reset, writer, linked.Token);
                     break;
                 case TdsPacketType.Rpc:
-                    await RunRpcAsync(message.Payload, writer, linked.Token);
+                    await RunRpcAsync(message.Payload, reset, writer, linked.Token);
                     break;
                 case TdsPacketType.TransactionManager:
                     await _transactions.RunAsync(message.Payload, writer, linked.Token);
@@ -51,12 +52,18 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
     }
 
     /// <summary>
-    /// RESETCONNECTION: session state back to a fresh login; an open transaction is rolled back unless kept.
-    /// The response then opens with ENVCHANGE 18, SQL Server's acknowledgement of the reset.
+    /// RESETCONNECTION: session state back to a fresh login (sp_reset_connection): the session context is cleared and
+    /// an open transaction is rolled back unless kept. The response then opens with ENVCHANGE 18, SQL Server's
+    /// acknowledgement of the reset.
     /// </summary>
     private void ResetSession(bool keepTransaction)
     {
         server.Counters.ResetConnectionSeen();
+        if (!server.Faults.TakeKeepSessionContextOnReset())
+        {
+            state.ClearContext();
+        }
+
         if (!keepTransaction && state.TransactionDescriptor is { } open)
         {
             state.EndTransaction();
@@ -64,12 +71,12 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
         }
     }
 
-    private async Task RunBatchAsync(ReadOnlyMemory<byte> payload, TdsResponseWriter writer, CancellationToken cancellationToken)
+    private async Task RunBatchAsync(ReadOnlyMemory<byte> payload, bool reset, TdsResponseWriter writer, CancellationToken cancellationToken)
     {
         var reader = new TdsPayloadReader(payload);
         var descriptor = AllHeaders.Read(reader);
         var text = reader.ReadUnicode(reader.Remaining / 2);
-        var response = await RunStatementAsync(text, [], descriptor, TdsRequestKind.SqlBatch, cancellationToken);
+        var response = await RunStatementAsync(text, [], descriptor, TdsRequestKind.SqlBatch, reset, cancellationToken);
         if (response.Parts.Count == 0)
         {
             await writer.WriteDoneAsync(TdsTokenType.Done, TdsDoneStatus.Final, 0, 0);
@@ -79,12 +86,12 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
         await writer.WritePartsAsync(response.Parts, TdsTokenType.Done, isLastInRequest: true, cancellationToken);
     }
 
-    private async Task RunRpcAsync(ReadOnlyMemory<byte> payload, TdsResponseWriter writer, CancellationToken cancellationToken)
+    private async Task RunRpcAsync(ReadOnlyMemory<byte> payload, bool reset, TdsResponseWriter writer, CancellationToken cancellationToken)
     {
         var (descriptor, calls) = RpcRequestParser.Parse(payload);
         for (var i = 0; i < calls.Count; i++)
         {
-            var response = await RunStatementAsync(calls[i].Text, calls[i].Parameters, descriptor, TdsRequestKind.Rpc, cancellationToken);
+            var response = await RunStatementAsync(calls[i].Text, calls[i].Parameters, descriptor, TdsRequestKind.Rpc, reset && i == 0, cancellationToken);
             var errorsBefore = writer.ErrorCount;
             await writer.WritePartsAsync(response.Parts, TdsTokenType.DoneInProc, isLastInRequest: false, cancellationToken);
             var failed = writer.ErrorCount > errorsBefore;
@@ -95,16 +102,24 @@ internal sealed class TdsRequestProcessor(TdsServer server, TdsPacketStream pack
     }
 
     private async Task<SqlResponse> RunStatementAsync(
-        string text, IReadOnlyList<SqlParameterValue> parameters, ulong? descriptor, TdsRequestKind kind, CancellationToken cancellationToken)
+        string text, IReadOnlyList<SqlParameterValue> parameters, ulong? descriptor, TdsRequestKind kind, bool reset, CancellationToken cancellationToken)
     {
         server.Counters.StatementRun();
-        server.Record(new RecordedStatement(text, parameters, state.SessionId, descriptor, kind));
+        var context = state.ContextSnapshot();
+        server.Record(new RecordedStatement(text, parameters, state.SessionId, descriptor, kind) { SessionContext = context, ResetConnection = reset });
+        if (kind == TdsRequestKind.Rpc && TdsSessionContext.IsSetCall(text))
+        {
+            // The system procedure, served here: its own fault, never the next statement's.
+            var error = server.Faults.TakeSessionContextFault() ?? TdsSessionContext.Apply(state, parameters);
+            return error is null ? SqlResponse.Empty() : SqlResponse.Error(error.Number, error.Message, error.Severity);
+        }
+
         if (server.Faults.TakeStatementFault() is { } fault)
         {
             return SqlResponse.Error(fault.Number, fault.Message, fault.Severity);
         }
 
-        var request = new SqlRequest(text, parameters, state.SessionId, descriptor, kind);
+        var request = new SqlRequest(text, parameters, state.SessionId, descriptor, kind, context);
         try
         {
             return await server.ResolveAsync(request, cancellationToken);
