@@ -78,7 +78,7 @@ internal sealed class InvocationConnection : IAsyncDisposable
     public Task<SqlConnection> GetOpenConnectionAsync()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _opening ??= IdentifyAsync(_factory.OpenAsync(_invocationCancelled), _invocationCancelled);
+        return _opening ??= Identified(_factory.OpenAsync(_invocationCancelled), _invocationCancelled);
     }
 
     /// <summary>
@@ -94,8 +94,12 @@ internal sealed class InvocationConnection : IAsyncDisposable
         }
 
         _probeBound = CancellationTokenSource.CreateLinkedTokenSource(_invocationCancelled, bound);
-        return _opening = IdentifyAsync(_factory.OpenAsync(retry: false, _probeBound.Token), _probeBound.Token);
+        return _opening = Identified(_factory.OpenAsync(retry: false, _probeBound.Token), _probeBound.Token);
     }
+
+    /// <summary>The open, followed by the session context call when there is a context (else the open as it is: no second task).</summary>
+    private Task<SqlConnection> Identified(Task<SqlConnection> opening, CancellationToken cancellationToken) =>
+        _sessionContext is null ? opening : IdentifyAsync(opening, cancellationToken);
 
     /// <summary>Starts the invocation's transaction (once; later calls return the same one).</summary>
     public async Task<SqlTransaction> BeginUnitOfWorkAsync(IsolationLevel isolation = IsolationLevel.ReadCommitted)
