@@ -21,7 +21,7 @@ internal static class SelectOneTarget
     public const int Number = 1;
     private const double RatioLimit = 1.02;
     private const double BytesLimit = 256;
-    private const int OperationsPerBlock = 200;
+    private const int OperationsPerBlock = 1000; // ~80 ms blocks: a collection or an export burst is a small part of one
 
     public static async Task<(TargetResult Result, string Detail)> RunAsync(RunMode mode)
     {

@@ -19,8 +19,8 @@ internal static class ThroughputTarget
 
     public static async Task<TargetResult> RunAsync(RunMode mode)
     {
-        var rounds = mode.Quick ? 7 : 15;
-        var window = TimeSpan.FromMilliseconds(mode.Quick ? 300 : 1000);
+        var rounds = mode.Quick ? 9 : 15;
+        var window = TimeSpan.FromMilliseconds(mode.Quick ? 500 : 1000);
         await using var bench = await ShippedBench.StartAsync();
         var ours = bench.UnitOfWork(ShippedBench.SelectOneFunction);
         var raw = bench.PlainSelectOneFunction(bench.FixedToken());
