@@ -43,6 +43,9 @@ internal sealed class AppPeers : IAsyncDisposable
     /// <summary>The managed-identity endpoint, once <see cref="StartManagedIdentityAsync"/> ran.</summary>
     public ManagedIdentityEndpoint? Identity { get; private set; }
 
+    /// <summary>Application Insights' ingestion on loopback, once <see cref="StartIngestionAsync"/> ran.</summary>
+    public AzureMonitorIngestionSink? Ingestion { get; private set; }
+
     /// <param name="time">The issuer's clock (tokens' lifetimes), shared with the app to rotate tokens without waiting.</param>
     /// <param name="principal">The app's identity; a new one by default.</param>
     /// <param name="servicePrincipalName">The resource the TDS peer names for its tokens (Azure SQL's by default).</param>
@@ -75,6 +78,49 @@ internal sealed class AppPeers : IAsyncDisposable
 
         _identityEnvironment = Identity.ApplyToEnvironment();
         return Identity;
+    }
+
+    /// <summary>Starts <see cref="Ingestion"/>: apps made by <see cref="ShippedApp"/> then export their telemetry to it.</summary>
+    public async Task<AzureMonitorIngestionSink> StartIngestionAsync()
+    {
+        Ingestion ??= await AzureMonitorIngestionSink.StartAsync();
+        return Ingestion;
+    }
+
+    /// <summary>
+    /// The peer's connection string in the shape infra/ gives the app: <c>Encrypt=True</c> with the server's certificate
+    /// validated (the peer's self-signed one, pinned with <c>ServerCertificate=</c>, where Azure SQL's chains to a public
+    /// root) and <c>Connection Timeout=30</c>; SqlClient's defaults for everything else (pool, ConnectRetryCount).
+    /// </summary>
+    public string ProductionConnectionString(string extra = "") =>
+        Server.ConnectionString(TdsEncryption.Mandatory) + "Connection Timeout=30;" + extra;
+
+    /// <summary>
+    /// The app as it runs in Azure (<see cref="AppUnderTest.StartAsShipped"/>) over the peer, with production settings:
+    /// <see cref="ProductionConnectionString"/>, transport security enforced, the default retry and timeout settings,
+    /// managed identity when <see cref="StartManagedIdentityAsync"/> ran, and telemetry exported to
+    /// <see cref="Ingestion"/> when it was started. <paramref name="settings"/> come last and win.
+    /// </summary>
+    public AppUnderTest ShippedApp(TokenCredential? credential, TimeProvider? time = null, params (string Key, string? Value)[] settings)
+    {
+        (string, string?)[] defaults = [("Sql__ConnectionString", ProductionConnectionString())];
+        if (Identity is not null)
+        {
+            defaults = [.. defaults, ("Sql__Credential", "ManagedIdentity")];
+            if (!Identity.SystemAssigned.Equals(Principal))
+            {
+                defaults = [.. defaults, ("Sql__ManagedIdentityClientId", Principal.AppId)];
+            }
+        }
+
+        if (Ingestion is not null)
+        {
+            defaults = [.. defaults, ("APPLICATIONINSIGHTS_CONNECTION_STRING", Ingestion.ConnectionString)];
+        }
+
+        var app = AppUnderTest.StartAsShipped([.. defaults, .. settings], credential, time, SignIn);
+        _apps.Add(app);
+        return app;
     }
 
     /// <summary>The peer's connection string with <see cref="ConnectionOptions"/> (and any <paramref name="extra"/>).</summary>
@@ -143,6 +189,11 @@ internal sealed class AppPeers : IAsyncDisposable
         }
 
         await Server.DisposeAsync();
+        if (Ingestion is not null)
+        {
+            await Ingestion.DisposeAsync();
+        }
+
         Issuer.Dispose();
     }
 }

@@ -7,8 +7,10 @@ using AzureSqlFunctions.Middleware;
 using AzureSqlFunctions.Sql;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
@@ -34,8 +36,9 @@ internal sealed class AppUnderTest : IAsyncDisposable
     private static readonly TestFunctionDefinition AdHocHttp = new("TestHttpFunction", "Tests.Http", "request", "httpTrigger");
     private static readonly TestFunctionDefinition AdHocTimer = new("TestTimerFunction", "Tests.Timer", "timer", "timerTrigger");
 
-    private readonly ServiceProvider _services;
-    private readonly ExposedHeadersMiddleware _exposedHeaders = new();
+    private readonly IServiceProvider _services;
+    private readonly IAsyncDisposable _owner;
+    private readonly ExposedHeadersMiddleware _exposedHeaders;
     private readonly BearerTokenMiddleware _bearer;
     private readonly UnitOfWorkMiddleware _middleware;
     private readonly Dictionary<string, TestFunctionDefinition> _definitions;
@@ -43,13 +46,34 @@ internal sealed class AppUnderTest : IAsyncDisposable
     private AppUnderTest(ServiceProvider services, ApiSignIn signIn)
     {
         _services = services;
+        _owner = services;
         SignIn = signIn;
+        _exposedHeaders = new ExposedHeadersMiddleware();
         _bearer = ActivatorUtilities.CreateInstance<BearerTokenMiddleware>(services);
         _middleware = ActivatorUtilities.CreateInstance<UnitOfWorkMiddleware>(services);
         _definitions = Catalog.Functions.ToDictionary(f => f.Name, TestFunctionDefinition.From, StringComparer.Ordinal);
     }
 
+    private AppUnderTest(IHost host, ApiSignIn signIn)
+    {
+        _services = host.Services;
+        _owner = host as IAsyncDisposable ?? throw new InvalidOperationException("The worker's host is not IAsyncDisposable.");
+        SignIn = signIn;
+        IsShipped = true;
+        // The singletons Program.cs's UseMiddleware<T> registered: the instances the worker would run.
+        _exposedHeaders = host.Services.GetRequiredService<ExposedHeadersMiddleware>();
+        _bearer = host.Services.GetRequiredService<BearerTokenMiddleware>();
+        _middleware = host.Services.GetRequiredService<UnitOfWorkMiddleware>();
+        _definitions = Catalog.Functions.ToDictionary(f => f.Name, TestFunctionDefinition.From, StringComparer.Ordinal);
+    }
+
     public IServiceProvider Services => _services;
+
+    /// <summary>
+    /// Whether this is the worker's own host (<see cref="StartAsShipped"/>): production logging and telemetry, and the
+    /// app's middleware registered as Program.cs registers it.
+    /// </summary>
+    public bool IsShipped { get; }
 
     /// <summary>The sign-in the app trusts (its <c>Auth__…</c> settings point at it).</summary>
     public ApiSignIn SignIn { get; }
@@ -74,7 +98,7 @@ internal sealed class AppUnderTest : IAsyncDisposable
         return new TestFunctionContext(http ? AdHocHttp : AdHocTimer, _services, features, cancellation);
     }
 
-    /// <summary>Every log line the app wrote, with level, category, message, structured state and scopes.</summary>
+    /// <summary>Every log line the app wrote, with level, category, message, structured state and scopes (not in <see cref="IsShipped"/> mode).</summary>
     public FakeLogCollector Logs => _services.GetFakeLogCollector();
 
     /// <summary>The functions as the worker indexes them.</summary>
@@ -127,6 +151,104 @@ internal sealed class AppUnderTest : IAsyncDisposable
         }
 
         return new AppUnderTest(provider, signIn);
+    }
+
+    /// <summary>
+    /// The app built as the worker builds it to run in Azure — <c>FunctionsApplication.CreateBuilder</c> and Program.cs's
+    /// statements (<see cref="ShippedProgram"/>), so its logging providers are the worker's and OpenTelemetry is on as
+    /// Program.cs turns it on (with <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> among the settings: the Azure Monitor
+    /// exporters and the worker's defaults) — then validated as Program.cs does. Not started: nothing connects to a
+    /// host; invocations run through the same middleware instances the worker would run.
+    /// </summary>
+    /// <param name="settings">App settings, as environment variables in Azure (later ones win).</param>
+    /// <param name="credential">Null: the credential <c>Sql__Credential</c> names, as in production.</param>
+    /// <param name="time">The app's clock; null for the system clock.</param>
+    /// <param name="signIn">The sign-in the app trusts; <see cref="ApiSignIn.Shared"/> by default.</param>
+    public static AppUnderTest StartAsShipped(
+        IEnumerable<(string Key, string? Value)> settings,
+        TokenCredential? credential = null,
+        TimeProvider? time = null,
+        ApiSignIn? signIn = null)
+    {
+        signIn ??= ApiSignIn.Shared;
+        var builder = Microsoft.Azure.Functions.Worker.Builder.FunctionsApplication.CreateBuilder([]);
+        builder.Configuration.AddConfiguration(AppSettings.Configuration([.. signIn.Settings, ("Maintenance__PurgeSchedule", "0 0 3 * * *"), .. settings]));
+        if (credential is not null)
+        {
+            builder.Services.AddSingleton(credential);
+        }
+
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
+        ShippedProgram.Configure(builder);
+        var host = builder.Build();
+        try
+        {
+            AppStartup.ValidateSettings(host.Services);
+            // What OpenTelemetry's hosted service does when the worker's host starts: build the providers, which then
+            // listen to the app's meter and SqlClient's and the worker's activities (and export, when configured).
+            _ = host.Services.GetService<OpenTelemetry.Metrics.MeterProvider>();
+            _ = host.Services.GetService<OpenTelemetry.Trace.TracerProvider>();
+            _ = host.Services.GetService<OpenTelemetry.Logs.LoggerProvider>();
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
+        return new AppUnderTest(host, signIn);
+    }
+
+    /// <summary>
+    /// The app's middleware around <paramref name="function"/>, chained as the worker chains Program.cs's
+    /// <c>UseMiddleware</c> calls (<see cref="ShippedProgram.AppMiddlewareAround"/>); only in <see cref="IsShipped"/>
+    /// mode, where the container holds them as the worker's does. For benchmarks: run it with
+    /// <see cref="CreateContext(FunctionDefinition, HttpContext?, IServiceProvider, CancellationToken)"/>.
+    /// </summary>
+    public FunctionExecutionDelegate Pipeline(FunctionExecutionDelegate function)
+    {
+        if (!IsShipped)
+        {
+            throw new InvalidOperationException("Pipeline needs the worker's container: use StartAsShipped.");
+        }
+
+        return ShippedProgram.AppMiddlewareAround(function);
+    }
+
+    /// <summary>As <see cref="Pipeline"/>, with only the unit of work's step: the SQL middleware on its own.</summary>
+    public FunctionExecutionDelegate UnitOfWorkPipeline(FunctionExecutionDelegate function)
+    {
+        if (!IsShipped)
+        {
+            throw new InvalidOperationException("UnitOfWorkPipeline needs the worker's container: use StartAsShipped.");
+        }
+
+        return ShippedProgram.UnitOfWorkAround(function);
+    }
+
+    /// <summary>The definition the worker builds for the app's function <paramref name="name"/> (from its index entry).</summary>
+    public FunctionDefinition Definition(string name) => _definitions[name];
+
+    /// <summary>
+    /// A context for <paramref name="definition"/> as the worker makes one for each invocation: a fresh item
+    /// dictionary holding <paramref name="http"/> where the ASP.NET Core integration puts it, the given services, a
+    /// bindings feature that keeps the result, and the host's cancellation.
+    /// </summary>
+    public static FunctionContext CreateContext(FunctionDefinition definition, HttpContext? http, IServiceProvider services, CancellationToken cancellation = default)
+    {
+        var features = new InvocationFeatures();
+        InvocationBindings.AddTo(features);
+        var context = new TestFunctionContext(definition, services, features, cancellation);
+        if (http is not null)
+        {
+            context.Items.Add(HttpContextKey, http);
+        }
+
+        return context;
     }
 
     /// <summary>Sends a request the way the host proxies it; routing by the indexed routes under host.json's prefix.</summary>
@@ -202,7 +324,7 @@ internal sealed class AppUnderTest : IAsyncDisposable
         return (int)(await command.ExecuteScalarAsync(sql.CancellationToken))!;
     }
 
-    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _owner.DisposeAsync();
 
     private async Task<object?> InvokeAsync(TestFunctionDefinition definition, HttpContext? http, Func<FunctionContext, Task<object?>> function, CancellationToken cancellation)
     {

@@ -1,7 +1,7 @@
 namespace AzureSqlFunctions.Benchmarks.Support;
 
 /// <summary>One target's outcome: what was measured, against what limit, and whether it held.</summary>
-/// <param name="Number">The target's number in the issue (1–7).</param>
+/// <param name="Number">The target's number (1–11, docs/benchmarks.md).</param>
 /// <param name="Name">What was measured, briefly.</param>
 /// <param name="Measured">The measured value(s) and the limit, as printed.</param>
 /// <param name="Pass">Whether the target held in this run.</param>

@@ -49,9 +49,45 @@ public sealed class UnitOfWorkMiddlewareTests
 
         Assert.That(answer.Status, Is.EqualTo(200));
         Assert.That(Server.Counters.PhysicalLogins, Is.Zero);
+        notOpened.RecordObservableInstruments(); // an observable counter reports its total when collected
         Assert.That(notOpened.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(1));
         Assert.That(seen!.IsOpened, Is.False);
         Assert.ThrowsAsync<ObjectDisposedException>(() => seen.GetOpenConnectionAsync(), "disposed when the invocation ended");
+    }
+
+    [Test]
+    public async Task A_function_that_asks_for_its_connection_after_an_await_gets_one_that_ends_with_the_invocation()
+    {
+        InvocationConnection? seen = null;
+
+        var answer = await _app.RunHttpAsync(TestRequest.Get("/api/test"), async context =>
+        {
+            await Task.Yield();
+            seen = context.GetInvocationConnection();
+            Assert.That(context.GetInvocationConnection(), Is.SameAs(seen), "asking again gives the same one");
+            await AppUnderTest.SelectOne(seen);
+            return null;
+        });
+
+        Assert.That(answer.Status, Is.EqualTo(204));
+        Assert.That(Server.Counters.PhysicalLogins, Is.EqualTo(1));
+        Assert.ThrowsAsync<ObjectDisposedException>(() => seen!.GetOpenConnectionAsync(), "disposed when the invocation ended");
+    }
+
+    [Test]
+    public async Task Asking_for_a_connection_after_the_invocation_ended_is_refused()
+    {
+        Microsoft.Azure.Functions.Worker.FunctionContext? finished = null;
+
+        await _app.RunHttpAsync(TestRequest.Get("/api/test"), context =>
+        {
+            finished = context;
+            return Task.FromResult<IResult?>(null);
+        });
+
+        var refused = Assert.Throws<InvalidOperationException>(() => finished!.GetInvocationConnection());
+        Assert.That(refused!.Message, Does.Contain("has no invocation connection"));
+        Assert.That(Server.Counters.PhysicalLogins, Is.Zero);
     }
 
     [Test]

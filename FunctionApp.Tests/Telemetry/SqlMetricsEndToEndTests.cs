@@ -31,6 +31,8 @@ public sealed class SqlMetricsEndToEndTests
         }
 
         await app.RunHttpAsync(_ => Task.FromResult<Microsoft.AspNetCore.Http.IResult?>(null));
+        opened.RecordObservableInstruments(); // observable counters report their totals when collected
+        notOpened.RecordObservableInstruments();
 
         Assert.Multiple(() =>
         {

@@ -18,16 +18,18 @@ internal sealed partial class BearerTokenMiddleware(BearerTokenValidator validat
     // Decided once per function: its bindings and attributes never change.
     private readonly ConcurrentDictionary<string, bool> _guarded = new(StringComparer.Ordinal);
 
-    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    public Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        if (!_guarded.GetOrAdd(context.FunctionId, static (_, definition) => NeedsToken(definition), context.FunctionDefinition))
-        {
-            await next(context);
-            return;
-        }
+        // A function that needs no token (a timer, liveness) passes straight through, without an async step.
+        return _guarded.GetOrAdd(context.FunctionId, static (_, definition) => NeedsToken(definition), context.FunctionDefinition)
+            ? GuardAsync(context, next)
+            : next(context);
+    }
 
+    private async Task GuardAsync(FunctionContext context, FunctionExecutionDelegate next)
+    {
         var request = context.GetHttpContext()?.Request;
         var check = request is null ? BearerCheck.Missing : await validator.CheckAsync(request);
         if (check.Caller is { } caller)

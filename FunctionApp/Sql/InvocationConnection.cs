@@ -78,7 +78,7 @@ internal sealed class InvocationConnection : IAsyncDisposable
     public Task<SqlConnection> GetOpenConnectionAsync()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _opening ??= IdentifyAsync(_factory.OpenAsync(_invocationCancelled), _invocationCancelled);
+        return _opening ??= Identified(_factory.OpenAsync(_invocationCancelled), _invocationCancelled);
     }
 
     /// <summary>
@@ -94,8 +94,12 @@ internal sealed class InvocationConnection : IAsyncDisposable
         }
 
         _probeBound = CancellationTokenSource.CreateLinkedTokenSource(_invocationCancelled, bound);
-        return _opening = IdentifyAsync(_factory.OpenAsync(retry: false, _probeBound.Token), _probeBound.Token);
+        return _opening = Identified(_factory.OpenAsync(retry: false, _probeBound.Token), _probeBound.Token);
     }
+
+    /// <summary>The open, followed by the session context call when there is a context (else the open as it is: no second task).</summary>
+    private Task<SqlConnection> Identified(Task<SqlConnection> opening, CancellationToken cancellationToken) =>
+        _sessionContext is null ? opening : IdentifyAsync(opening, cancellationToken);
 
     /// <summary>Starts the invocation's transaction (once; later calls return the same one).</summary>
     public async Task<SqlTransaction> BeginUnitOfWorkAsync(IsolationLevel isolation = IsolationLevel.ReadCommitted)
@@ -160,6 +164,24 @@ internal sealed class InvocationConnection : IAsyncDisposable
         return Outcome = failure is TimeoutException or SqlException { Number: SqlFailureClassifier.Timeout }
             ? UnitOfWorkOutcome.Unknown
             : UnitOfWorkOutcome.RolledBack;
+    }
+
+    /// <summary>
+    /// Ends an invocation that never asked for its connection, at once: nothing to roll back or return to the pool
+    /// (what <see cref="DisposeAsync"/> does in that case, without its asynchronous machinery).
+    /// </summary>
+    public void EndUnopened()
+    {
+        if (_opening is not null)
+        {
+            throw new InvalidOperationException("The connection was opened: dispose it with DisposeAsync.");
+        }
+
+        if (!_disposed)
+        {
+            _disposed = true;
+            _metrics.InvocationEnded(opened: false);
+        }
     }
 
     /// <summary>Rolls back an uncommitted unit of work and returns the connection to the pool, once.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Data.SqlClient;
 using AzureSqlFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.ObjectPool;
 using Microsoft.Extensions.Options;
 
 namespace AzureSqlFunctions.Sql;
@@ -26,6 +27,9 @@ internal sealed partial class SqlConnectionFactory
     private readonly SqlMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+
+    // The open budgets: reset and reused, so a pooled open allocates no token source or timer of its own.
+    private readonly ObjectPool<CancellationTokenSource> _budgets = new DefaultObjectPool<CancellationTokenSource>(new BudgetPolicy(), maximumRetained: 256);
 
     public SqlConnectionFactory(IOptions<SqlOptions> options, AccessTokenSource tokenSource, SqlMetrics metrics, TimeProvider time, ILogger<SqlConnectionFactory> logger)
     {
@@ -82,18 +86,35 @@ internal sealed partial class SqlConnectionFactory
     /// </summary>
     public async Task<SqlConnection> OpenAsync(bool retry, CancellationToken cancellationToken)
     {
-        var connection = Create();
-        if (!retry)
-        {
-            connection.RetryLogicProvider = null; // SqlClient's no-retry default
-        }
-
+        // The first try runs without the retry provider (which clones its retry logic and makes a closure, a list and
+        // a state machine for every open, even one served from the pool); the provider takes over only after a failure.
+        var connection = new SqlConnection(_connectionString) { AccessTokenCallback = SqlAccessTokenCallback.Instance };
         var started = _time.GetTimestamp();
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var budget = _budgets.Get();
         budget.CancelAfter(_settings.OpenTimeout);
+        CancellationTokenRegistration invocationCancelled = default;
         try
         {
-            await connection.OpenAsync(SqlConnectionOverrides.OpenWithoutRetry, budget.Token).ConfigureAwait(false);
+            var firstTry = connection.OpenAsync(SqlConnectionOverrides.OpenWithoutRetry, budget.Token);
+            if (!firstTry.IsCompleted)
+            {
+                invocationCancelled = EndBudgetOnCancel(budget, cancellationToken);
+            }
+
+            try
+            {
+                await firstTry.ConfigureAwait(false);
+            }
+            catch (Exception firstFailure) when (retry && !budget.IsCancellationRequested)
+            {
+                if (invocationCancelled == default)
+                {
+                    invocationCancelled = EndBudgetOnCancel(budget, cancellationToken);
+                }
+
+                await RetryAsync(connection, firstFailure, budget.Token).ConfigureAwait(false);
+            }
+
             _metrics.ConnectionOpened(_time.GetElapsedTime(started));
             return connection;
         }
@@ -113,6 +134,42 @@ internal sealed partial class SqlConnectionFactory
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+        finally
+        {
+            // Disposing the registration waits for a cancellation running on it; a budget that fired is not reused.
+            await invocationCancelled.DisposeAsync().ConfigureAwait(false);
+            _budgets.Return(budget);
+        }
+    }
+
+    /// <summary>
+    /// The invocation's cancellation ends an open still running: one registration, removed when the open ends (a
+    /// linked source would be one more object and timer per open). An open that completed at once needs none.
+    /// </summary>
+    private static CancellationTokenRegistration EndBudgetOnCancel(CancellationTokenSource budget, CancellationToken cancellationToken) =>
+        cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), budget);
+
+    /// <summary>
+    /// The retry provider's tries after a failed first one, exactly as if it had made the first itself: the first
+    /// failure is handed to it as its first try's outcome (its transient check, Retrying event and back-off apply to it),
+    /// and each further try opens the connection again, as SqlClient's own retrying open does.
+    /// </summary>
+    private Task RetryAsync(SqlConnection connection, Exception firstFailure, CancellationToken budget)
+    {
+        var replayed = false;
+        return _openRetry.ExecuteAsync(
+            connection,
+            () =>
+            {
+                if (!replayed)
+                {
+                    replayed = true;
+                    return Task.FromException(firstFailure);
+                }
+
+                return connection.OpenAsync(SqlConnectionOverrides.OpenWithoutRetry, budget);
+            },
+            budget);
     }
 
     private void OnRetrying(object? sender, SqlRetryingEventArgs e)
@@ -120,6 +177,23 @@ internal sealed partial class SqlConnectionFactory
         _metrics.OpenRetried();
         var last = e.Exceptions.Count > 0 ? e.Exceptions[^1] : null;
         LogRetrying(_logger, _target, e.RetryCount, e.Delay.TotalMilliseconds, (last as SqlException)?.Number ?? 0);
+    }
+
+    /// <summary>A budget goes back to the pool only when it can be reset (it did not fire, its timer stopped).</summary>
+    private sealed class BudgetPolicy : PooledObjectPolicy<CancellationTokenSource>
+    {
+        public override CancellationTokenSource Create() => new();
+
+        public override bool Return(CancellationTokenSource obj)
+        {
+            if (obj.TryReset())
+            {
+                return true;
+            }
+
+            obj.Dispose();
+            return false;
+        }
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Opening a connection to {Target} failed transiently (error {Number}); retry {RetryCount} in {DelayMs:F0} ms")]

@@ -1,7 +1,6 @@
 using System.Data;
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using AzureSqlFunctions.Benchmarks.Support;
 using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Testing;
@@ -11,14 +10,15 @@ using AzureSqlFunctions.TestPeers.Tds;
 using AzureSqlFunctions.Todos;
 using Microsoft.Data.SqlClient;
 
-namespace AzureSqlFunctions.Benchmarks.Scenarios;
+namespace AzureSqlFunctions.Benchmarks.Targets;
 
 /// <summary>
-/// Target 8, through the real worker process: the app as built with the benchmarks (Release under <c>-c Release</c>)
+/// Target 11, through the real worker process: the app as built with the benchmarks (Release under <c>-c Release</c>)
 /// started and driven by the Functions host peer with infra/'s settings (TLS with a validated certificate, the
-/// user-assigned managed identity through the identity endpoint peer), over the TDS peer. A whole HTTP invocation is
-/// the peer proxying the request to the worker's listener and sending the InvocationRequest, until both the HTTP
-/// response and the InvocationResponse are back:
+/// user-assigned managed identity through the identity endpoint peer, telemetry exported to the loopback ingestion),
+/// over the TDS peer. A whole HTTP invocation is the peer proxying the request (with the default user's bearer token)
+/// to the worker's listener and sending the InvocationRequest, until both the HTTP response and the
+/// InvocationResponse are back:
 /// <list type="bullet">
 /// <item><c>GET /api/todos/1</c>, signed in as the harness's default user: the middleware's lazy pooled open, the
 /// session context call naming the caller's owner id, and one parameterised one-row read (the function's own SQL: no
@@ -27,15 +27,17 @@ namespace AzureSqlFunctions.Benchmarks.Scenarios;
 /// </list>
 /// The baseline is a plain pooled <c>SqlConnection</c> (fixed token, the worker's connection string) open +
 /// <c>SELECT 1</c> in a process of its own, as the worker is: the TDS peer lives in this process, and a round trip
-/// between processes costs more than one between threads of one (that in-process figure is printed too). The kinds
-/// alternate in blocks, order rotated per round, so other work on a shared machine lands on all of them. PASS when
-/// median(with SQL) − median(without SQL) ≤ 1.05 × median(plain open + SELECT 1) and nothing failed. Then invocations
-/// per second of <c>GET /api/todos/1</c> at 1, 8 and 32 concurrent callers. Self-contained: its own peers, worker and
-/// client process.
+/// between processes costs more than one between threads of one (that in-process figure is printed too). Also shown:
+/// the plain client making the function's own SQL (the same session context call, then the read). The kinds
+/// alternate in blocks, order rotated per round, so other work on a shared machine lands on all of them. The target is
+/// unchanged — (with SQL − without SQL) ≤ 1.05 × (plain open + SELECT 1), and nothing failed — and, as every ratio
+/// target, decided by the median over rounds of each round's ratio (block medians); the medians over every call are
+/// printed beside it. Then invocations per second of <c>GET /api/todos/1</c> at 1, 8 and 32 concurrent callers.
+/// Self-contained: its own peers, worker and client process.
 /// </summary>
-internal static class WorkerProcessScenario
+internal static class WorkerProcessTarget
 {
-    public const int Number = 8;
+    public const int Number = 11;
 
     /// <summary>The argument that makes the benchmark program the plain SQL client of this scenario.</summary>
     public const string PlainClientArgument = "--worker-scenario-plain-client";
@@ -63,11 +65,12 @@ internal static class WorkerProcessScenario
     /// <param name="ThroughputSeconds">How long each concurrency level runs.</param>
     private sealed record Scale(int WarmUp, int Rounds, int Block, double ThroughputSeconds);
 
-    public static async Task<(TargetResult Result, IReadOnlyList<string> Lines)> RunAsync(bool quick)
+    public static async Task<(TargetResult Result, IReadOnlyList<string> Lines)> RunAsync(RunMode mode)
     {
-        var scale = quick ? new Scale(WarmUp: 2000, Rounds: 20, Block: 50, ThroughputSeconds: 3) : new Scale(WarmUp: 5000, Rounds: 60, Block: 100, ThroughputSeconds: 10);
-        var workerPath = WorkerPath();
+        var scale = mode.Quick ? new Scale(WarmUp: 2000, Rounds: 20, Block: 50, ThroughputSeconds: 3) : new Scale(WarmUp: 5000, Rounds: 60, Block: 100, ThroughputSeconds: 10);
+        var workerPath = ShippedWorker.Path;
         await using var peers = AppPeers.Start();
+        var ingestion = await peers.StartIngestionAsync();
         var now = peers.Issuer.Time.GetUtcNow();
         object?[] row = [1L, "Buy milk", "2 litres", now.AddDays(1), false, now, now, new byte[] { 0, 0, 0, 0, 0, 0, 0x07, 0xD0 }];
         // Todo 1 is the signed-in user's: seen when the statement's own owner filter and its session's read-only
@@ -93,7 +96,7 @@ internal static class WorkerProcessScenario
         options.AppSettings["Sql__Credential"] = "ManagedIdentity";
         options.AppSettings["Sql__ManagedIdentityClientId"] = peers.Principal.AppId;
         options.AppSettings["Maintenance__PurgeSchedule"] = "0 0 3 * * *";
-        options.AppSettings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = null;
+        options.AppSettings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = ingestion.ConnectionString; // telemetry on, as in Azure
         FunctionsHostPeer host;
         using (identity.ApplyToEnvironment())
         {
@@ -146,21 +149,22 @@ internal static class WorkerProcessScenario
             var (with, without, plain, plainRead, beside) = (kinds[0], kinds[1], kinds[2], kinds[3], kinds[4]);
             var added = with.Median - without.Median;
             var failuresTotal = kinds.Sum(k => k.Failures) + throughputFailures;
-            var build = workerPath.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+            var build = ShippedWorker.Build;
+            var ratio = Percentiles.Median(roundRatios);
             var lines = new List<string>
             {
                 $"  worker: {build} build ({workerPath}), Worker {host.WorkerVersion}; warm-up {scale.WarmUp}, then {scale.Rounds} rounds × {scale.Block} of each kind, order rotated per round",
             };
             lines.AddRange(kinds.Select(k => "  " + k));
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  cross-check, each round's (with − without) / plain open + SELECT 1 (block medians): median {Percentiles.Of(roundRatios, 50):F3} over {roundRatios.Count} rounds (range {roundRatios.Min():F3} to {roundRatios.Max():F3})"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  over all calls: {with.Median:F3} − {without.Median:F3} = {added:F3} ms vs {plain.Median:F3} ms (medians of every call): {added / plain.Median:F3}"));
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"  (with − without) against the plain open + the function's context call and read: {added / plainRead.Median:F3}; against the plain open + SELECT 1 beside the TDS peer: {added / beside.Median:F3}"));
             lines.AddRange(throughput);
             lines.Add($"  logins while measuring latency {loginsWhileMeasuring}; SQL sessions at most {maxSessions} (Max Pool Size 100); worker exit code {exitCode} after WorkerTerminate{(host.WasKilled ? " (killed)" : string.Empty)}");
             return (new TargetResult(
                 Number,
                 "HTTP invocation through the worker process, (with SQL − without SQL) vs plain pooled open + SELECT 1",
-                string.Create(CultureInfo.InvariantCulture, $"{with.Median:F3} − {without.Median:F3} = {added:F3} ms vs {plain.Median:F3} ms (medians): ratio {added / plain.Median:F3} (≤ {Limit:F2}), failures {failuresTotal}"),
-                added <= Limit * plain.Median && failuresTotal == 0), lines);
+                string.Create(CultureInfo.InvariantCulture, $"median over {roundRatios.Count} rounds of (with − without) ÷ plain {ratio:F3} (rounds' interquartile range {Percentiles.Of(roundRatios, 25):F3}–{Percentiles.Of(roundRatios, 75):F3}; block medians), failures {failuresTotal} (limits: ≤ {Limit:F2}, 0 failures)"),
+                ratio <= Limit && failuresTotal == 0), lines);
         }
     }
 
@@ -191,16 +195,6 @@ internal static class WorkerProcessScenario
         }
 
         return 0;
-    }
-
-    /// <summary>The worker as the solution built it next to the benchmarks, named by FunctionApp.Benchmarks.csproj.</summary>
-    private static string WorkerPath()
-    {
-        var path = Path.GetFullPath(typeof(WorkerProcessScenario).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(attribute => attribute.Key == "FunctionsWorkerPath").Value!);
-        return File.Exists(path) && File.Exists(Path.Combine(Path.GetDirectoryName(path)!, "worker.config.json"))
-            ? path
-            : throw new FileNotFoundException($"The worker is not built at {path} (FunctionApp builds with the benchmarks).", path);
     }
 
     private static async Task<bool> InvokeAsync(FunctionsHostPeer host, string target, int status)
@@ -326,7 +320,7 @@ internal static class WorkerProcessScenario
                 RedirectStandardOutput = true,
                 UseShellExecute = false,
             };
-            info.ArgumentList.Add(typeof(WorkerProcessScenario).Assembly.Location);
+            info.ArgumentList.Add(typeof(WorkerProcessTarget).Assembly.Location);
             info.ArgumentList.Add(PlainClientArgument);
             var process = Process.Start(info) ?? throw new InvalidOperationException("The plain client did not start.");
             process.StandardInput.WriteLine(connectionString); // the token goes over stdin, never on a command line

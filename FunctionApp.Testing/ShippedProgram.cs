@@ -1,0 +1,72 @@
+using AzureSqlFunctions.Auth;
+using AzureSqlFunctions.Cors;
+using AzureSqlFunctions.Middleware;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AzureSqlFunctions.Testing;
+
+/// <summary>
+/// FunctionApp/Program.cs's statements, so the harness can build the worker's own host in process (keep the two in
+/// step): the ASP.NET Core integration first, then the app's middleware in Program.cs's order, then the app's services.
+/// </summary>
+internal static class ShippedProgram
+{
+    public static void Configure(FunctionsApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ConfigureFunctionsWebApplication();
+        UseAppMiddleware(builder);
+        builder.Services.AddAzureSqlFunctions(builder.Configuration);
+    }
+
+    /// <summary>Program.cs's <c>UseMiddleware</c> calls, in its order.</summary>
+    public static void UseAppMiddleware(IFunctionsWorkerApplicationBuilder builder)
+    {
+        builder.UseMiddleware<ExposedHeadersMiddleware>();
+        builder.UseMiddleware<BearerTokenMiddleware>();
+        builder.UseMiddleware<UnitOfWorkMiddleware>();
+    }
+
+    /// <summary>
+    /// The app's middleware around <paramref name="function"/> as the worker chains it: the steps are made by the
+    /// Worker's own <c>UseMiddleware&lt;T&gt;</c> (each resolves its middleware from the invocation's services on every
+    /// invocation) and folded the way its pipeline builder folds them. The middleware must be registered in the
+    /// invocation's container, as <see cref="Configure"/> does.
+    /// </summary>
+    public static FunctionExecutionDelegate AppMiddlewareAround(FunctionExecutionDelegate function) => Around(function, UseAppMiddleware);
+
+    /// <summary>Only the unit of work's step (Program.cs's last <c>UseMiddleware</c>) around <paramref name="function"/>, chained the same way.</summary>
+    public static FunctionExecutionDelegate UnitOfWorkAround(FunctionExecutionDelegate function) =>
+        Around(function, static builder => builder.UseMiddleware<UnitOfWorkMiddleware>());
+
+    private static FunctionExecutionDelegate Around(FunctionExecutionDelegate function, Action<IFunctionsWorkerApplicationBuilder> use)
+    {
+        var steps = new StepRecorder();
+        use(steps);
+        var pipeline = function;
+        for (var i = steps.Steps.Count - 1; i >= 0; i--)
+        {
+            pipeline = steps.Steps[i](pipeline);
+        }
+
+        return pipeline;
+    }
+
+    private sealed class StepRecorder : IFunctionsWorkerApplicationBuilder
+    {
+        public List<Func<FunctionExecutionDelegate, FunctionExecutionDelegate>> Steps { get; } = [];
+
+        // UseMiddleware<T> also registers T here; the real registration is the app container's.
+        public IServiceCollection Services { get; } = new ServiceCollection();
+
+        public IFunctionsWorkerApplicationBuilder Use(Func<FunctionExecutionDelegate, FunctionExecutionDelegate> middleware)
+        {
+            Steps.Add(middleware);
+            return this;
+        }
+    }
+}
