@@ -11,7 +11,7 @@ internal static class ShippedWorker
         get
         {
             var path = System.IO.Path.GetFullPath(typeof(ShippedWorker).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .Single(attribute => attribute.Key == "FunctionsWorkerPath").Value!);
+                .Single(attribute => attribute.Key == "ShippedWorkerPath").Value!);
             return File.Exists(path) && File.Exists(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, "worker.config.json"))
                 ? path
                 : throw new FileNotFoundException($"The worker is not built at {path} (FunctionApp builds with the benchmarks).", path);

@@ -15,7 +15,7 @@ internal static class ShippedWorker
         {
             var path = typeof(ShippedWorker).Assembly
                 .GetCustomAttributes<AssemblyMetadataAttribute>()
-                .Single(attribute => attribute.Key == "FunctionsWorkerPath").Value!;
+                .Single(attribute => attribute.Key == "ShippedWorkerPath").Value!;
             var full = System.IO.Path.GetFullPath(path);
             if (!File.Exists(full) || !File.Exists(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, "worker.config.json")))
             {
