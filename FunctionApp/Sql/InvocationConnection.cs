@@ -99,7 +99,7 @@ internal sealed class InvocationConnection : IAsyncDisposable
 
     /// <summary>The open, followed by the session context call when there is a context (else the open as it is: no second task).</summary>
     private Task<SqlConnection> Identified(Task<SqlConnection> opening, CancellationToken cancellationToken) =>
-        _sessionContext is null ? opening : IdentifyAsync(opening, cancellationToken);
+        _sessionContext is { } context ? IdentifyAsync(opening, context, cancellationToken) : opening;
 
     /// <summary>Starts the invocation's transaction (once; later calls return the same one).</summary>
     public async Task<SqlTransaction> BeginUnitOfWorkAsync(IsolationLevel isolation = IsolationLevel.ReadCommitted)
@@ -221,14 +221,9 @@ internal sealed class InvocationConnection : IAsyncDisposable
     /// could not be set is disposed, never used: its statements would run as nobody (or, were a reset ever skipped,
     /// as the previous caller, which the read-only key refuses with 15664).
     /// </summary>
-    private async Task<SqlConnection> IdentifyAsync(Task<SqlConnection> opening, CancellationToken cancellationToken)
+    private static async Task<SqlConnection> IdentifyAsync(Task<SqlConnection> opening, SessionContext context, CancellationToken cancellationToken)
     {
         var connection = await opening.ConfigureAwait(false);
-        if (_sessionContext is not { } context)
-        {
-            return connection;
-        }
-
         try
         {
             await context.ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
