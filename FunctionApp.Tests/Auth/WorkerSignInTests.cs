@@ -2,8 +2,7 @@ using System.Net;
 using AzureSqlFunctions.Cors;
 using AzureSqlFunctions.Http;
 using AzureSqlFunctions.Testing;
-using AzureSqlFunctions.Tests.TestPeers.FunctionsHost;
-using AzureSqlFunctions.Tests.TestPeers.Tds;
+using AzureSqlFunctions.Tests.EndToEnd;
 using AzureSqlFunctions.Tests.Todos;
 using AzureSqlFunctions.TestPeers.FunctionsHost;
 using AzureSqlFunctions.TestPeers.Identity;
@@ -26,45 +25,26 @@ internal sealed class WorkerSignInTests
     private readonly TestPrincipal _alice = TestPrincipal.Create("alice@contoso.com");
     private readonly List<string> _tokensSent = [];
     private ApiSignIn _signIn = null!;
-    private TdsTestContext _sql = null!;
-    private ManagedIdentityEndpoint _identity = null!;
-    private FunctionsHostPeer _host = null!;
+    private ShippedApp _app = null!;
+
+    private FunctionsHostPeer Host => _app.Host;
+
+    private TdsServer Sql => _app.Sql;
 
     [OneTimeSetUp]
     public async Task StartWorker()
     {
+        // An issuer of its own (not the shared one), so its metadata requests count this worker's alone.
         _signIn = await ApiSignIn.StartAsync();
-        _sql = TdsTestContext.Start();
-        _table.ServeOn(_sql.Server);
-        _identity = await ManagedIdentityEndpoint.StartAsync(_sql.Issuer, _sql.Principal);
-        var options = ShippedWorker.Options([
-            .. _signIn.Settings,
-            ("Sql__ConnectionString", _sql.Server.ConnectionString(TdsEncryption.Off) + AppPeers.ConnectionOptions),
-            ("Sql__AllowInsecureTransport", "true"),
-            ("Sql__Credential", "ManagedIdentity"),
-            ("Maintenance__PurgeSchedule", "0 0 3 * * *")]);
-        using (_identity.ApplyToEnvironment())
-        {
-            _host = await FunctionsHostPeer.StartAsync(options);
-        }
+        _app = await ShippedApp.StartAsync(prepare: (peers, _) => _table.ServeOn(peers.Server), signIn: _signIn);
     }
 
     [OneTimeTearDown]
     public async Task StopWorker()
     {
-        if (_host is not null)
+        if (_app is not null)
         {
-            await _host.DisposeAsync();
-        }
-
-        if (_identity is not null)
-        {
-            await _identity.DisposeAsync();
-        }
-
-        if (_sql is not null)
-        {
-            await _sql.DisposeAsync();
+            await _app.DisposeAsync();
         }
 
         if (_signIn is not null)
@@ -77,13 +57,13 @@ internal sealed class WorkerSignInTests
     public void Reset()
     {
         _table.Clear();
-        _sql.Server.ResetCounters();
+        Sql.ResetCounters();
     }
 
     [Test]
     public async Task A_call_without_a_token_is_401_with_a_challenge_and_runs_no_SQL()
     {
-        var result = await _host.SendHttpAsync(new HttpRequestMessage(HttpMethod.Get, "/api/todos"));
+        var result = await Host.SendHttpAsync(new HttpRequestMessage(HttpMethod.Get, "/api/todos"));
 
         Assert.Multiple(() =>
         {
@@ -91,7 +71,7 @@ internal sealed class WorkerSignInTests
             Assert.That(result.Header("WWW-Authenticate"), Is.EqualTo("Bearer"));
             Assert.That(result.Header("Content-Type"), Does.StartWith("application/problem+json"));
             Assert.That(result.Body, Does.Contain(ProblemTypes.BearerTokenMissing));
-            Assert.That(_sql.Server.Statements, Is.Empty);
+            Assert.That(Sql.Statements, Is.Empty);
         });
     }
 
@@ -102,18 +82,18 @@ internal sealed class WorkerSignInTests
         request.Headers.Add("X-MS-CLIENT-PRINCIPAL-ID", _alice.ObjectId);
         request.Headers.Add("X-MS-CLIENT-PRINCIPAL", "eyJhdXRoX3R5cCI6ImFhZCJ9");
 
-        var result = await _host.SendHttpAsync(request);
+        var result = await Host.SendHttpAsync(request);
 
         Assert.That(result.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), result.ToString());
-        Assert.That(_sql.Server.Statements, Is.Empty);
+        Assert.That(Sql.Statements, Is.Empty);
     }
 
     [Test]
     public async Task A_valid_token_reaches_the_database_and_one_without_the_scope_is_403()
     {
-        var allowed = await _host.SendHttpAsync(ApiSignIn.Authorize(new HttpRequestMessage(HttpMethod.Get, "/api/todos"), Remember(_signIn.UserToken(_alice))));
-        var statementsAfterAllowed = _sql.Server.Statements.Count;
-        var forbidden = await _host.SendHttpAsync(ApiSignIn.Authorize(new HttpRequestMessage(HttpMethod.Get, "/api/todos"), Remember(_signIn.UserToken(_alice, "User.Read"))));
+        var allowed = await Host.SendHttpAsync(ApiSignIn.Authorize(new HttpRequestMessage(HttpMethod.Get, "/api/todos"), Remember(_signIn.UserToken(_alice))));
+        var statementsAfterAllowed = Sql.Statements.Count;
+        var forbidden = await Host.SendHttpAsync(ApiSignIn.Authorize(new HttpRequestMessage(HttpMethod.Get, "/api/todos"), Remember(_signIn.UserToken(_alice, "User.Read"))));
 
         Assert.Multiple(() =>
         {
@@ -122,14 +102,14 @@ internal sealed class WorkerSignInTests
             Assert.That(statementsAfterAllowed, Is.Positive, "the list ran at the TDS peer");
             Assert.That(forbidden.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), forbidden.ToString());
             Assert.That(forbidden.Header("WWW-Authenticate"), Does.StartWith("Bearer error=\"insufficient_scope\""));
-            Assert.That(_sql.Server.Statements, Has.Count.EqualTo(statementsAfterAllowed), "the 403 ran nothing");
+            Assert.That(Sql.Statements, Has.Count.EqualTo(statementsAfterAllowed), "the 403 ran nothing");
         });
     }
 
     [Test]
     public async Task The_OpenAPI_document_needs_no_token()
     {
-        var result = await _host.SendHttpAsync(new HttpRequestMessage(HttpMethod.Get, "/api/openapi.json"));
+        var result = await Host.SendHttpAsync(new HttpRequestMessage(HttpMethod.Get, "/api/openapi.json"));
 
         Assert.Multiple(() =>
         {
@@ -143,12 +123,12 @@ internal sealed class WorkerSignInTests
     {
         for (var i = 0; i < 10; i++)
         {
-            var result = await _host.SendHttpAsync(ApiSignIn.Authorize(new HttpRequestMessage(HttpMethod.Get, "/api/todos"), Remember(_signIn.UserToken(_alice))));
+            var result = await Host.SendHttpAsync(ApiSignIn.Authorize(new HttpRequestMessage(HttpMethod.Get, "/api/todos"), Remember(_signIn.UserToken(_alice))));
             Assert.That(result.StatusCode, Is.EqualTo(HttpStatusCode.OK), result.ToString());
         }
 
-        await _host.SendHttpAsync(ApiSignIn.Authorize(new HttpRequestMessage(HttpMethod.Get, "/api/todos"), Remember(_signIn.Provider.Issue(_signIn.UserRequest(_alice) with { Expires = DateTimeOffset.UtcNow.AddMinutes(-10), NotBefore = DateTimeOffset.UtcNow.AddHours(-1), IssuedAt = DateTimeOffset.UtcNow.AddHours(-1) }))));
-        var lines = _host.Logs.Select(log => log.FullText).Concat(_host.StandardOutput).Concat(_host.StandardError).ToList();
+        await Host.SendHttpAsync(ApiSignIn.Authorize(new HttpRequestMessage(HttpMethod.Get, "/api/todos"), Remember(_signIn.Provider.Issue(_signIn.UserRequest(_alice) with { Expires = DateTimeOffset.UtcNow.AddMinutes(-10), NotBefore = DateTimeOffset.UtcNow.AddHours(-1), IssuedAt = DateTimeOffset.UtcNow.AddHours(-1) }))));
+        var lines = _app.AllOutput();
 
         Assert.Multiple(() =>
         {

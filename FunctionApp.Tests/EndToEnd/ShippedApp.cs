@@ -42,8 +42,10 @@ internal sealed class ShippedApp : IAsyncDisposable
     /// <summary>
     /// Starts the peers and the worker; <paramref name="settings"/> override the production-like ones (a null value
     /// removes a setting). <paramref name="prepare"/> runs before the worker starts (register handlers, arm faults).
+    /// <paramref name="signIn"/>: the token issuer the worker trusts (default: the shared one; a fixture that counts
+    /// the issuer's metadata requests brings its own).
     /// </summary>
-    public static async Task<ShippedApp> StartAsync(int maxPoolSize = 100, Action<AppPeers, ManagedIdentityEndpoint>? prepare = null, params (string Key, string? Value)[] settings)
+    public static async Task<ShippedApp> StartAsync(int maxPoolSize = 100, Action<AppPeers, ManagedIdentityEndpoint>? prepare = null, ApiSignIn? signIn = null, params (string Key, string? Value)[] settings)
     {
         var workerPath = ShippedWorker.Path;
         var peers = AppPeers.Start();
@@ -56,9 +58,9 @@ internal sealed class ShippedApp : IAsyncDisposable
             identity.AddUserAssigned(peers.Principal);
             prepare?.Invoke(peers, identity);
 
-            // Signed in as the shared sign-in's users: its issuer peer's tenant and the API's audience (Auth__ settings).
+            // Signed in as the sign-in's users: its issuer peer's tenant and the API's audience (Auth__ settings).
             var options = new FunctionsHostOptions { WorkerPath = workerPath };
-            foreach (var (key, value) in ApiSignIn.Shared.Settings.Concat(PlatformEnvironment).Concat(ProductionSettings(peers, maxPoolSize)).Concat(settings))
+            foreach (var (key, value) in (signIn ?? ApiSignIn.Shared).Settings.Concat(PlatformEnvironment).Concat(ProductionSettings(peers, maxPoolSize)).Concat(settings))
             {
                 options.AppSettings[key] = value;
             }
