@@ -3,6 +3,7 @@ using AzureSqlFunctions.Database.Cli;
 using AzureSqlFunctions.Database.Deployment;
 using AzureSqlFunctions.Database.Grants;
 using AzureSqlFunctions.Database.Identity;
+using AzureSqlFunctions.Database.Upgrades;
 
 namespace AzureSqlFunctions.Database;
 
@@ -42,6 +43,11 @@ internal static class Program
         {
             return await RunAsync(request, Console.Out, cancellation.Token);
         }
+        catch (OwnerColumnUpgradeRefusedException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return Failure;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Messages only: a stack trace from DacFx or SqlClient never carries a token, but is noise here.
@@ -66,6 +72,8 @@ internal static class Program
             // A true incremental script needs the live database to compare with; offline, show what an empty one gets.
             await output.WriteLineAsync($"-- Dry run: create script for [{request.Database}] on {request.Server} (nothing is executed).");
             await output.WriteLineAsync(SchemaPackage.CreateScript(package, request.Database));
+            await output.WriteLineAsync("-- Upgrade of a database deployed before per-user data (only tables without OwnerId; the UPDATE only for a table with rows), one transaction, before the deploy:");
+            await output.WriteLineAsync(OwnerColumnUpgradeSql.Script());
             if (request.Grant is { } grant)
             {
                 await output.WriteLineAsync("-- Grant statements:");
@@ -77,6 +85,7 @@ internal static class Program
 
         var tokens = new EntraTokenProvider(new AzureCliCredential(), TimeProvider.System);
         var deployer = new DatabaseDeployer(tokens, output);
+        await deployer.UpgradeAsync(request.ExistingRowsOwner, request.Server, request.Database, cancellationToken);
         deployer.Deploy(package, request.Server, request.Database);
         if (request.Grant is { } identity)
         {

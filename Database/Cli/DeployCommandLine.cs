@@ -1,8 +1,12 @@
 using AzureSqlFunctions.Database.Grants;
+using AzureSqlFunctions.Database.Upgrades;
 
 namespace AzureSqlFunctions.Database.Cli;
 
-/// <summary>Parses <c>deploy --server … --database … [--grant … --grant-object-id … --grant-client-id …] [--dry-run]</c>.</summary>
+/// <summary>
+/// Parses <c>deploy --server … --database … [--grant … --grant-object-id … --grant-client-id …]
+/// [--owner-of-existing-rows …] [--dry-run]</c>.
+/// </summary>
 internal static class DeployCommandLine
 {
     public const string HelpText = """
@@ -11,7 +15,8 @@ internal static class DeployCommandLine
         Usage:
           dotnet run --project Database -- deploy --server <fqdn> --database <name>
                                                [--grant <identity name> --grant-object-id <guid>
-                                                --grant-client-id <guid>] [--dry-run]
+                                                --grant-client-id <guid>]
+                                               [--owner-of-existing-rows <tid>:<oid>] [--dry-run]
 
         Options:
           --server <fqdn>            Azure SQL logical server, e.g. contoso.database.windows.net
@@ -28,7 +33,12 @@ internal static class DeployCommandLine
                                      -g <rg> --query clientId`. Azure SQL stores it as the user's SID; a user of
                                      the same name with another SID (a deleted and re-created identity, another
                                      principal) is reported, dropped and created again for this identity.
-          --dry-run                  Print the create script and the grant statements; connect to nothing.
+          --owner-of-existing-rows <tid>:<oid>
+                                     Only for a database deployed before per-user data whose tables have
+                                     rows: the user who owns them from now on (the tid and oid claims of
+                                     that user's access token). Without it such a database is not changed.
+          --dry-run                  Print the create script, the upgrade and the grant statements; connect
+                                     to nothing.
           --help                     Show this text.
 
         Authentication: a Microsoft Entra access token from the Azure CLI (run `az login` first) for
@@ -64,7 +74,7 @@ internal static class DeployCommandLine
 
         var server = Required(values.Options, "--server");
         var database = Required(values.Options, "--database");
-        return new DeployRequest(server, database, ReadGrant(values.Options), values.DryRun);
+        return new DeployRequest(server, database, ReadGrant(values.Options), values.DryRun, ReadExistingRowsOwner(values.Options));
     }
 
     private static bool IsHelp(string arg) => arg is "--help" or "-h" or "help";
@@ -87,7 +97,7 @@ internal static class DeployCommandLine
                 continue;
             }
 
-            if (arg is not ("--server" or "--database" or "--grant" or "--grant-object-id" or "--grant-client-id"))
+            if (arg is not ("--server" or "--database" or "--grant" or "--grant-object-id" or "--grant-client-id" or OwnerColumnUpgrade.OwnerOption))
             {
                 throw new CommandLineException($"Unknown option '{arg}'.");
             }
@@ -114,6 +124,24 @@ internal static class DeployCommandLine
         }
 
         return value.Trim();
+    }
+
+    private static ExistingRowsOwner? ReadExistingRowsOwner(Dictionary<string, string> options)
+    {
+        if (!options.TryGetValue(OwnerColumnUpgrade.OwnerOption, out var value))
+        {
+            return null;
+        }
+
+        try
+        {
+            return ExistingRowsOwner.Parse(value);
+        }
+        catch (ArgumentException)
+        {
+            throw new CommandLineException(
+                $"Option '{OwnerColumnUpgrade.OwnerOption}' takes <tenant id>:<object id>, two Guids (the tid and oid claims of the user's access token); got '{value}'.");
+        }
     }
 
     private static readonly string[] GrantOptions = ["--grant", "--grant-object-id", "--grant-client-id"];

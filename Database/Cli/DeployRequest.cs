@@ -1,4 +1,5 @@
 using AzureSqlFunctions.Database.Grants;
+using AzureSqlFunctions.Database.Upgrades;
 
 namespace AzureSqlFunctions.Database.Cli;
 
@@ -7,4 +8,5 @@ namespace AzureSqlFunctions.Database.Cli;
 /// <param name="Database">Target database (it must exist; the Bicep template creates it).</param>
 /// <param name="Grant">The app identity to create a user for and add to the data roles, if any.</param>
 /// <param name="DryRun">Print the scripts instead of connecting.</param>
-internal sealed record DeployRequest(string Server, string Database, IdentityGrant? Grant, bool DryRun);
+/// <param name="ExistingRowsOwner">Who owns the rows of a database deployed before per-user data, if any.</param>
+internal sealed record DeployRequest(string Server, string Database, IdentityGrant? Grant, bool DryRun, ExistingRowsOwner? ExistingRowsOwner = null);

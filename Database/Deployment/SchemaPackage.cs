@@ -40,6 +40,9 @@ internal static class SchemaPackage
         DropRoleMembersNotInSource = false,
         // The database is created by the infrastructure (size, backup policy); the deploy only alters it.
         CreateNewDatabase = false,
+        // The upgrade from before per-user data appends OwnerId (ALTER TABLE … ADD can do nothing else). Column
+        // order is no reason to copy a table, and DacFx will not copy one under a row-level security policy.
+        IgnoreColumnOrder = true,
     };
 
     /// <summary>The script that would create the schema in an empty database (needs no server).</summary>

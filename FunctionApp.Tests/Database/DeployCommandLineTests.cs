@@ -61,6 +61,26 @@ internal sealed class DeployCommandLineTests
         Assert.That(error!.Message, Is.EqualTo(message));
     }
 
+    [Test]
+    public void Takes_the_owner_of_existing_rows_as_the_app_writes_an_owner()
+    {
+        var request = DeployCommandLine.Parse(
+            ["deploy", "--server", "s", "--database", "d", "--owner-of-existing-rows", " 72F988BF-86F1-41AF-91AB-2D7CD011DB47:6F1C2B0E-9A54-4D3E-8F61-2C7B9D4E0A13 "]);
+
+        Assert.That(request?.ExistingRowsOwner?.Value, Is.EqualTo("72f988bf-86f1-41af-91ab-2d7cd011db47:6f1c2b0e-9a54-4d3e-8f61-2c7b9d4e0a13"));
+    }
+
+    [TestCase("alice@contoso.com")]
+    [TestCase("6f1c2b0e-9a54-4d3e-8f61-2c7b9d4e0a13")]
+    public void Rejects_an_owner_of_existing_rows_that_is_not_tid_and_oid(string owner)
+    {
+        var error = Assert.Throws<CommandLineException>(() =>
+            DeployCommandLine.Parse(["deploy", "--server", "s", "--database", "d", "--owner-of-existing-rows", owner]));
+
+        Assert.That(error!.Message, Is.EqualTo(
+            $"Option '--owner-of-existing-rows' takes <tenant id>:<object id>, two Guids (the tid and oid claims of the user's access token); got '{owner}'."));
+    }
+
     [TestCase("not-a-guid")]
     [TestCase("00000000-0000-0000-0000-000000000000")]
     [TestCase("6f1c2b0e-9a54-4d3e-8f61-2c7b9d4e0a1")]

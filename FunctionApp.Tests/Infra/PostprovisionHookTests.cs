@@ -47,6 +47,23 @@ public sealed class PostprovisionHookTests
     }
 
     [Test]
+    public async Task The_owner_of_existing_rows_goes_to_the_deploy_only_when_set()
+    {
+        const string owner = "72f988bf-86f1-41af-91ab-2d7cd011db47:6f1c2b0e-9a54-4d3e-8f61-2c7b9d4e0a13";
+        using var hook = new HookRun(vnetEnabled: false);
+        hook.Environment["AZURE_SQL_OWNER_OF_EXISTING_ROWS"] = owner;
+
+        var result = await hook.RunAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.Zero, result.StandardError);
+            Assert.That(hook.Calls.Single(call => call.StartsWith("dotnet ", StringComparison.Ordinal)), Does.EndWith(
+                $"--grant-client-id {HookRun.ClientId} --owner-of-existing-rows {owner}"));
+        });
+    }
+
+    [Test]
     public async Task A_failed_deploy_still_closes_everything_and_keeps_its_exit_code()
     {
         using var hook = new HookRun(vnetEnabled: true);

@@ -71,12 +71,18 @@ try {
 
     # The grant takes the identity's object (principal) id for CREATE USER ... WITH OBJECT_ID, and its client id,
     # which is the SID the database user must have (a same-named user with another SID is reported and replaced).
+    # A database deployed before per-user data whose tables have rows needs the user who owns them (README: upgrading).
+    $ownerOption = @()
+    if ($env:AZURE_SQL_OWNER_OF_EXISTING_ROWS) {
+        $ownerOption = @('--owner-of-existing-rows', $env:AZURE_SQL_OWNER_OF_EXISTING_ROWS)
+    }
     dotnet run --project (Join-Path $repoRoot 'Database/Database.csproj') -- deploy `
         --server $env:AZURE_SQL_SERVER_FQDN `
         --database $env:AZURE_SQL_DATABASE_NAME `
         --grant $env:AZURE_FUNCTION_IDENTITY_NAME `
         --grant-object-id $env:AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID `
-        --grant-client-id $env:AZURE_FUNCTION_IDENTITY_CLIENT_ID
+        --grant-client-id $env:AZURE_FUNCTION_IDENTITY_CLIENT_ID `
+        @ownerOption
     $exitCode = $LASTEXITCODE
 }
 catch {

@@ -112,12 +112,19 @@ fi
 
 # The grant takes the identity's object (principal) id for CREATE USER ... WITH OBJECT_ID, and its client id, which
 # is the SID the database user must have (a same-named user with another SID is reported and replaced).
+# A database deployed before per-user data whose tables have rows needs the user who owns them (README: upgrading).
+# (The ${a[@]+...} form: macOS bash 3.2 with set -u fails on an empty array.)
+owner_option=()
+if [ -n "${AZURE_SQL_OWNER_OF_EXISTING_ROWS:-}" ]; then
+  owner_option=(--owner-of-existing-rows "$AZURE_SQL_OWNER_OF_EXISTING_ROWS")
+fi
 # In the background with wait, so a signal reaches the trap at once instead of after the deploy.
 dotnet run --project "$repo_root/Database/Database.csproj" -- deploy \
   --server "$AZURE_SQL_SERVER_FQDN" \
   --database "$AZURE_SQL_DATABASE_NAME" \
   --grant "$AZURE_FUNCTION_IDENTITY_NAME" \
   --grant-object-id "$AZURE_FUNCTION_IDENTITY_PRINCIPAL_ID" \
-  --grant-client-id "$AZURE_FUNCTION_IDENTITY_CLIENT_ID" &
+  --grant-client-id "$AZURE_FUNCTION_IDENTITY_CLIENT_ID" \
+  ${owner_option[@]+"${owner_option[@]}"} &
 deploy_pid=$!
 wait "$deploy_pid"

@@ -1,0 +1,64 @@
+namespace AzureSqlFunctions.Database.Upgrades;
+
+/// <summary>
+/// The statements that bring a table from before per-user data (no <c>OwnerId</c>) to the columns and keys of
+/// <c>Schema/</c>, so that DacFx finds nothing left to rebuild: it refuses to move the data of a table under a
+/// row-level security policy (SR0111), and a rebuild could not fill a NOT NULL owner anyway. <c>ALTER TABLE … ADD</c>
+/// can only append a column; the deploy ignores column order (<c>IgnoreColumnOrder</c>), so the column stays last.
+/// </summary>
+internal static class OwnerColumnUpgradeSql
+{
+    public const string OwnerParameter = "@OwnerId";
+
+    /// <summary>The tables of the schema that exist in the database without an <c>OwnerId</c> column.</summary>
+    public const string TablesWithoutOwner = """
+        SELECT t.[name]
+        FROM sys.tables AS t
+        WHERE t.[schema_id] = SCHEMA_ID(N'dbo')
+          AND t.[name] IN (N'Todos', N'TodoCreateRequests')
+          AND COL_LENGTH(N'dbo.' + t.[name], N'OwnerId') IS NULL;
+        """;
+
+    public static readonly OwnerColumnUpgradeTable Todos = new(
+        "Todos",
+        CountAndLock: "SELECT COUNT_BIG(*) FROM [dbo].[Todos] WITH (TABLOCKX, HOLDLOCK);",
+        AddColumn: "ALTER TABLE [dbo].[Todos] ADD [OwnerId] CHAR (73) COLLATE Latin1_General_100_BIN2 NULL;",
+        FillColumn: "UPDATE [dbo].[Todos] SET [OwnerId] = @OwnerId;",
+        RequireColumn: "ALTER TABLE [dbo].[Todos] ALTER COLUMN [OwnerId] CHAR (73) COLLATE Latin1_General_100_BIN2 NOT NULL;",
+        RekeyStatements: []);
+
+    public static readonly OwnerColumnUpgradeTable TodoCreateRequests = new(
+        "TodoCreateRequests",
+        CountAndLock: "SELECT COUNT_BIG(*) FROM [dbo].[TodoCreateRequests] WITH (TABLOCKX, HOLDLOCK);",
+        AddColumn: "ALTER TABLE [dbo].[TodoCreateRequests] ADD [OwnerId] CHAR (73) COLLATE Latin1_General_100_BIN2 NULL;",
+        FillColumn: "UPDATE [dbo].[TodoCreateRequests] SET [OwnerId] = @OwnerId;",
+        RequireColumn: "ALTER TABLE [dbo].[TodoCreateRequests] ALTER COLUMN [OwnerId] CHAR (73) COLLATE Latin1_General_100_BIN2 NOT NULL;",
+        // Keys are per owner now: the primary key gains the owner in front, as Schema/ declares it.
+        RekeyStatements:
+        [
+            "ALTER TABLE [dbo].[TodoCreateRequests] DROP CONSTRAINT [PK_TodoCreateRequests];",
+            "ALTER TABLE [dbo].[TodoCreateRequests] ADD CONSTRAINT [PK_TodoCreateRequests] PRIMARY KEY CLUSTERED ([OwnerId] ASC, [IdempotencyKey] ASC);",
+        ]);
+
+    public static IReadOnlyList<OwnerColumnUpgradeTable> Tables { get; } = [Todos, TodoCreateRequests];
+
+    /// <summary>For the dry run: what an upgrade of both tables sends, in order, inside one transaction.</summary>
+    public static string Script() => string.Join(
+        "\n",
+        Tables.SelectMany(table => table.Statements(fill: true)).Prepend($"DECLARE {OwnerParameter} char(73) = '<tid>:<oid>';"));
+}
+
+/// <summary>One table's upgrade; every statement names the table, none takes anything but the owner.</summary>
+/// <param name="Name">The table's name in <c>dbo</c>.</param>
+/// <param name="CountAndLock">Counts the rows and holds an exclusive table lock to the end of the transaction.</param>
+/// <param name="AddColumn">Adds the owner column, nullable until it is filled.</param>
+/// <param name="FillColumn">Gives every existing row the named owner.</param>
+/// <param name="RequireColumn">Makes the column NOT NULL, as the schema declares it.</param>
+/// <param name="RekeyStatements">Keys that change with the owner column.</param>
+internal sealed record OwnerColumnUpgradeTable(
+    string Name, string CountAndLock, string AddColumn, string FillColumn, string RequireColumn, IReadOnlyList<string> RekeyStatements)
+{
+    /// <summary>The changing statements in order; <paramref name="fill"/> when the table has rows.</summary>
+    public IEnumerable<string> Statements(bool fill) =>
+        (fill ? new[] { AddColumn, FillColumn, RequireColumn } : [AddColumn, RequireColumn]).Concat(RekeyStatements);
+}
