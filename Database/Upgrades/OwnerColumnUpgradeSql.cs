@@ -19,20 +19,13 @@ internal static class OwnerColumnUpgradeSql
           AND COL_LENGTH(N'dbo.' + t.[name], N'OwnerId') IS NULL;
         """;
 
-    public static readonly OwnerColumnUpgradeTable Todos = new(
-        "Todos",
-        CountAndLock: "SELECT COUNT_BIG(*) FROM [dbo].[Todos] WITH (TABLOCKX, HOLDLOCK);",
-        AddColumn: "ALTER TABLE [dbo].[Todos] ADD [OwnerId] CHAR (73) COLLATE Latin1_General_100_BIN2 NULL;",
-        FillColumn: "UPDATE [dbo].[Todos] SET [OwnerId] = @OwnerId;",
-        RequireColumn: "ALTER TABLE [dbo].[Todos] ALTER COLUMN [OwnerId] CHAR (73) COLLATE Latin1_General_100_BIN2 NOT NULL;",
-        RekeyStatements: []);
+    /// <summary>The owner column's type, as Schema/ declares it.</summary>
+    public const string OwnerColumnType = "CHAR (73) COLLATE Latin1_General_100_BIN2";
+
+    public static readonly OwnerColumnUpgradeTable Todos = new("Todos", RekeyStatements: []);
 
     public static readonly OwnerColumnUpgradeTable TodoCreateRequests = new(
         "TodoCreateRequests",
-        CountAndLock: "SELECT COUNT_BIG(*) FROM [dbo].[TodoCreateRequests] WITH (TABLOCKX, HOLDLOCK);",
-        AddColumn: "ALTER TABLE [dbo].[TodoCreateRequests] ADD [OwnerId] CHAR (73) COLLATE Latin1_General_100_BIN2 NULL;",
-        FillColumn: "UPDATE [dbo].[TodoCreateRequests] SET [OwnerId] = @OwnerId;",
-        RequireColumn: "ALTER TABLE [dbo].[TodoCreateRequests] ALTER COLUMN [OwnerId] CHAR (73) COLLATE Latin1_General_100_BIN2 NOT NULL;",
         // Keys are per owner now: the primary key gains the owner in front, as Schema/ declares it.
         RekeyStatements:
         [
@@ -48,16 +41,23 @@ internal static class OwnerColumnUpgradeSql
         Tables.SelectMany(table => table.Statements(fill: true)).Prepend($"DECLARE {OwnerParameter} char(73) = '<tid>:<oid>';"));
 }
 
-/// <summary>One table's upgrade; every statement names the table, none takes anything but the owner.</summary>
+/// <summary>One table's upgrade; every statement names the table (a constant), none takes anything but the owner.</summary>
 /// <param name="Name">The table's name in <c>dbo</c>.</param>
-/// <param name="CountAndLock">Counts the rows and holds an exclusive table lock to the end of the transaction.</param>
-/// <param name="AddColumn">Adds the owner column, nullable until it is filled.</param>
-/// <param name="FillColumn">Gives every existing row the named owner.</param>
-/// <param name="RequireColumn">Makes the column NOT NULL, as the schema declares it.</param>
-/// <param name="RekeyStatements">Keys that change with the owner column.</param>
-internal sealed record OwnerColumnUpgradeTable(
-    string Name, string CountAndLock, string AddColumn, string FillColumn, string RequireColumn, IReadOnlyList<string> RekeyStatements)
+/// <param name="RekeyStatements">Keys that change with the owner column, after it is NOT NULL.</param>
+internal sealed record OwnerColumnUpgradeTable(string Name, IReadOnlyList<string> RekeyStatements)
 {
+    /// <summary>Counts the rows and holds an exclusive table lock to the end of the transaction.</summary>
+    public string CountAndLock => $"SELECT COUNT_BIG(*) FROM [dbo].[{Name}] WITH (TABLOCKX, HOLDLOCK);";
+
+    /// <summary>Adds the owner column, nullable until it is filled.</summary>
+    public string AddColumn => $"ALTER TABLE [dbo].[{Name}] ADD [OwnerId] {OwnerColumnUpgradeSql.OwnerColumnType} NULL;";
+
+    /// <summary>Gives every existing row the named owner.</summary>
+    public string FillColumn => $"UPDATE [dbo].[{Name}] SET [OwnerId] = {OwnerColumnUpgradeSql.OwnerParameter};";
+
+    /// <summary>Makes the column NOT NULL, as the schema declares it.</summary>
+    public string RequireColumn => $"ALTER TABLE [dbo].[{Name}] ALTER COLUMN [OwnerId] {OwnerColumnUpgradeSql.OwnerColumnType} NOT NULL;";
+
     /// <summary>The changing statements in order; <paramref name="fill"/> when the table has rows.</summary>
     public IEnumerable<string> Statements(bool fill) =>
         (fill ? new[] { AddColumn, FillColumn, RequireColumn } : [AddColumn, RequireColumn]).Concat(RekeyStatements);
