@@ -84,12 +84,11 @@ internal static class Program
         }
 
         var tokens = new EntraTokenProvider(new AzureCliCredential(), TimeProvider.System);
-        var deployer = new DatabaseDeployer(tokens, output);
-        await deployer.UpgradeAsync(request.ExistingRowsOwner, request.Server, request.Database, cancellationToken);
-        deployer.Deploy(package, request.Server, request.Database);
+        var deployer = new DatabaseDeployer(AzureSqlTarget.ConnectionString(request.Server, request.Database), tokens, output);
+        await deployer.DeployAsync(package, request.ExistingRowsOwner, cancellationToken);
         if (request.Grant is { } identity)
         {
-            await deployer.GrantAsync(identity, request.Server, request.Database, cancellationToken);
+            await deployer.GrantAsync(identity, cancellationToken);
         }
 
         await output.WriteLineAsync("Done.");

@@ -19,6 +19,11 @@ internal sealed class OwnerColumnUpgrade(TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(connection);
         await using var transaction = (SqlTransaction)await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        await using (var serialize = Command(connection, transaction, OwnerColumnUpgradeSql.OneUpgradeAtATime, owner: null))
+        {
+            await serialize.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         var tables = await TablesWithoutOwnerAsync(connection, transaction, cancellationToken);
         if (tables.Count == 0)
         {
@@ -44,6 +49,7 @@ internal sealed class OwnerColumnUpgrade(TextWriter output)
                 "access token; with azd: azd env set AZURE_SQL_OWNER_OF_EXISTING_ROWS <tid>:<oid>). Nothing was changed.");
         }
 
+        // All locks are held (in the app's order) before the first change.
         foreach (var (table, count) in rows)
         {
             foreach (var text in table.Statements(fill: count > 0))
@@ -54,9 +60,9 @@ internal sealed class OwnerColumnUpgrade(TextWriter output)
         }
 
         await transaction.CommitAsync(cancellationToken);
-        await output.WriteLineAsync(owner is null
-            ? $"Added OwnerId to the tables from before per-user data ({counted})."
-            : $"Added OwnerId to the tables from before per-user data ({counted}); existing rows belong to {owner.Value}.");
+        await output.WriteLineAsync(owner is not null && rows.Any(entry => entry.Rows > 0)
+            ? $"Added OwnerId to the tables from before per-user data ({counted}); existing rows belong to {owner.Value}."
+            : $"Added OwnerId to the tables from before per-user data ({counted}).");
     }
 
     private static async Task<List<OwnerColumnUpgradeTable>> TablesWithoutOwnerAsync(SqlConnection connection, SqlTransaction transaction, CancellationToken cancellationToken)

@@ -10,13 +10,23 @@ internal static class OwnerColumnUpgradeSql
 {
     public const string OwnerParameter = "@OwnerId";
 
+    /// <summary>
+    /// First in the transaction: one upgrade at a time. A second console waits here until the first has committed, and
+    /// then finds nothing left to upgrade, instead of failing on a column the first one added.
+    /// </summary>
+    public const string OneUpgradeAtATime = """
+        DECLARE @Granted int;
+        EXEC @Granted = sys.sp_getapplock @Resource = N'AzureSqlFunctions.OwnerColumnUpgrade', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = -1;
+        IF @Granted < 0 THROW 50010, N'Another owner upgrade holds the upgrade lock.', 1;
+        """;
+
     /// <summary>The tables of the schema that exist in the database without an <c>OwnerId</c> column.</summary>
     public const string TablesWithoutOwner = """
         SELECT t.[name]
         FROM sys.tables AS t
         WHERE t.[schema_id] = SCHEMA_ID(N'dbo')
           AND t.[name] IN (N'Todos', N'TodoCreateRequests')
-          AND COL_LENGTH(N'dbo.' + t.[name], N'OwnerId') IS NULL;
+          AND NOT EXISTS (SELECT 1 FROM sys.columns AS c WHERE c.[object_id] = t.[object_id] AND c.[name] = N'OwnerId');
         """;
 
     /// <summary>The owner column's type, as Schema/ declares it.</summary>
@@ -33,12 +43,25 @@ internal static class OwnerColumnUpgradeSql
             "ALTER TABLE [dbo].[TodoCreateRequests] ADD CONSTRAINT [PK_TodoCreateRequests] PRIMARY KEY CLUSTERED ([OwnerId] ASC, [IdempotencyKey] ASC);",
         ]);
 
-    public static IReadOnlyList<OwnerColumnUpgradeTable> Tables { get; } = [Todos, TodoCreateRequests];
+    /// <summary>
+    /// In the order their locks are taken: the app's create with an Idempotency-Key reads dbo.TodoCreateRequests
+    /// (UPDLOCK, HOLDLOCK) before it writes dbo.Todos, so the upgrade locks them in that order too, not the other way
+    /// round into a deadlock with a running app.
+    /// </summary>
+    public static IReadOnlyList<OwnerColumnUpgradeTable> Tables { get; } = [TodoCreateRequests, Todos];
 
-    /// <summary>For the dry run: what an upgrade of both tables sends, in order, inside one transaction.</summary>
+    /// <summary>
+    /// For the dry run: what an upgrade of both tables with rows sends, one batch per statement (GO), in one transaction.
+    /// </summary>
     public static string Script() => string.Join(
-        "\n",
-        Tables.SelectMany(table => table.Statements(fill: true)).Prepend($"DECLARE {OwnerParameter} char(73) = '<tid>:<oid>';"));
+        "\nGO\n",
+        Tables.Select(table => table.CountAndLock)
+            .Concat(Tables.SelectMany(table => table.Statements(fill: true)))
+            .Prepend(TablesWithoutOwner.TrimEnd())
+            .Prepend(OneUpgradeAtATime.TrimEnd())
+            .Prepend("BEGIN TRANSACTION;")
+            .Append("COMMIT TRANSACTION;")
+            .Select(statement => statement.Replace(OwnerParameter, "'<tid>:<oid>'", StringComparison.Ordinal)));
 }
 
 /// <summary>One table's upgrade; every statement names the table (a constant), none takes anything but the owner.</summary>

@@ -28,7 +28,9 @@ internal sealed class DeployConsoleTests
             Assert.That(output, Does.Contain("DROP USER [func-todos];"));
             Assert.That(output, Does.Contain($"CREATE USER [func-todos] FROM EXTERNAL PROVIDER WITH OBJECT_ID = '{ObjectId}'"));
             Assert.That(output, Does.Contain("ALTER ROLE db_datawriter ADD MEMBER [func-todos];"));
-            Assert.That(output, Does.Contain("UPDATE [dbo].[Todos] SET [OwnerId] = @OwnerId;"), "the upgrade from before per-user data");
+            Assert.That(output, Does.Contain("BEGIN TRANSACTION;\nGO\nDECLARE @Granted int;"), "the upgrade from before per-user data, one batch per statement");
+            Assert.That(output, Does.Contain("GO\nUPDATE [dbo].[Todos] SET [OwnerId] = '<tid>:<oid>';\nGO"));
+            Assert.That(output, Does.Contain("GO\nCOMMIT TRANSACTION;"));
             Assert.That(output, Does.Contain("ADD CONSTRAINT [PK_TodoCreateRequests] PRIMARY KEY CLUSTERED ([OwnerId] ASC, [IdempotencyKey] ASC);"));
         });
     }

@@ -52,21 +52,21 @@ internal sealed class OwnerColumnUpgradeTests
         {
             Assert.That(statements.Select(s => s.Text), Is.EqualTo(new[]
             {
-                OwnerColumnUpgradeSql.TablesWithoutOwner,
-                Todos.CountAndLock, Requests.CountAndLock,
-                Todos.AddColumn, Todos.FillColumn, Todos.RequireColumn,
+                OwnerColumnUpgradeSql.OneUpgradeAtATime, OwnerColumnUpgradeSql.TablesWithoutOwner,
+                Requests.CountAndLock, Todos.CountAndLock,
                 Requests.AddColumn, Requests.FillColumn, Requests.RequireColumn, Requests.RekeyStatements[0], Requests.RekeyStatements[1],
-            }));
+                Todos.AddColumn, Todos.FillColumn, Todos.RequireColumn,
+            }), "every lock (in the app's order: key records, then todos) before the first change");
             Assert.That(statements.Select(s => s.TransactionDescriptor).Distinct().Count(), Is.EqualTo(1), "one transaction");
             Assert.That(statements.All(s => s.TransactionDescriptor is not null), Is.True);
             Assert.That(
                 statements.Where(s => s.Parameters.Count > 0).Select(s => (s.Text, s.Parameters.Single().Name, s.Parameters.Single().Value)),
-                Is.EqualTo(new[] { (Todos.FillColumn, "@OwnerId", (object?)Owner), (Requests.FillColumn, "@OwnerId", Owner) }),
+                Is.EqualTo(new[] { (Requests.FillColumn, "@OwnerId", (object?)Owner), (Todos.FillColumn, "@OwnerId", Owner) }),
                 "the owner goes as a parameter, lowercase as the app writes it");
             Assert.That(Ends(), Is.EqualTo(new[] { true }), "committed once");
             Assert.That(database.Committed(Todos), Is.EqualTo(new SimulatedPreOwnerDatabase.Table(true, false, [Owner, Owner, Owner], "Id")).Using<SimulatedPreOwnerDatabase.Table>(SameTable));
             Assert.That(database.Committed(Requests), Is.EqualTo(new SimulatedPreOwnerDatabase.Table(true, false, [Owner], "OwnerId, IdempotencyKey")).Using<SimulatedPreOwnerDatabase.Table>(SameTable));
-            Assert.That(output, Does.Contain($"Added OwnerId to the tables from before per-user data (dbo.Todos 3 rows, dbo.TodoCreateRequests 1 row); existing rows belong to {Owner}."));
+            Assert.That(output, Does.Contain($"Added OwnerId to the tables from before per-user data (dbo.TodoCreateRequests 1 row, dbo.Todos 3 rows); existing rows belong to {Owner}."));
         });
     }
 
@@ -79,10 +79,10 @@ internal sealed class OwnerColumnUpgradeTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(refused!.Message, Does.Contain("has rows without an owner (dbo.Todos 2 rows, dbo.TodoCreateRequests 0 rows)"));
+            Assert.That(refused!.Message, Does.Contain("has rows without an owner (dbo.TodoCreateRequests 0 rows, dbo.Todos 2 rows)"));
             Assert.That(refused.Message, Does.Contain("--owner-of-existing-rows <tid>:<oid>").And.Contain("AZURE_SQL_OWNER_OF_EXISTING_ROWS"));
             Assert.That(refused.Message, Does.EndWith("Nothing was changed."));
-            Assert.That(Sent().Select(s => s.Text), Is.EqualTo(new[] { OwnerColumnUpgradeSql.TablesWithoutOwner, Todos.CountAndLock, Requests.CountAndLock }));
+            Assert.That(Sent().Select(s => s.Text), Is.EqualTo(new[] { OwnerColumnUpgradeSql.OneUpgradeAtATime, OwnerColumnUpgradeSql.TablesWithoutOwner, Requests.CountAndLock, Todos.CountAndLock }));
             Assert.That(Ends(), Is.EqualTo(new[] { false }), "rolled back");
             Assert.That(database.Committed(Todos)!.HasOwnerColumn, Is.False);
         });
@@ -101,7 +101,7 @@ internal sealed class OwnerColumnUpgradeTests
             Assert.That(Sent().SelectMany(s => s.Parameters), Is.Empty);
             Assert.That(database.Committed(Todos), Is.EqualTo(new SimulatedPreOwnerDatabase.Table(true, false, [], "Id")).Using<SimulatedPreOwnerDatabase.Table>(SameTable));
             Assert.That(database.Committed(Requests), Is.EqualTo(new SimulatedPreOwnerDatabase.Table(true, false, [], "OwnerId, IdempotencyKey")).Using<SimulatedPreOwnerDatabase.Table>(SameTable));
-            Assert.That(output, Does.Contain("Added OwnerId to the tables from before per-user data (dbo.Todos 0 rows, dbo.TodoCreateRequests 0 rows)."));
+            Assert.That(output, Is.EqualTo("Added OwnerId to the tables from before per-user data (dbo.TodoCreateRequests 0 rows, dbo.Todos 0 rows)." + Environment.NewLine));
         });
     }
 
@@ -116,7 +116,7 @@ internal sealed class OwnerColumnUpgradeTests
         {
             Assert.That(Sent().Select(s => s.Text), Is.EqualTo(new[]
             {
-                OwnerColumnUpgradeSql.TablesWithoutOwner, Todos.CountAndLock, Todos.AddColumn, Todos.FillColumn, Todos.RequireColumn,
+                OwnerColumnUpgradeSql.OneUpgradeAtATime, OwnerColumnUpgradeSql.TablesWithoutOwner, Todos.CountAndLock, Todos.AddColumn, Todos.FillColumn, Todos.RequireColumn,
             }));
             Assert.That(database.Committed(Todos)!.Owners, Is.EqualTo(new[] { Owner }));
             Assert.That(database.Committed(Requests), Is.Null, "the deploy creates it");
@@ -132,7 +132,7 @@ internal sealed class OwnerColumnUpgradeTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(Sent().Select(s => s.Text), Is.EqualTo(new[] { OwnerColumnUpgradeSql.TablesWithoutOwner }));
+            Assert.That(Sent().Select(s => s.Text), Is.EqualTo(new[] { OwnerColumnUpgradeSql.OneUpgradeAtATime, OwnerColumnUpgradeSql.TablesWithoutOwner }));
             Assert.That(output, Does.Contain("no upgrade needed"));
         });
     }

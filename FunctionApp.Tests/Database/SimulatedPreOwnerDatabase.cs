@@ -76,6 +76,11 @@ internal sealed class SimulatedPreOwnerDatabase
         lock (gate)
         {
             var tables = Tables(request);
+            if (request.Text == OwnerColumnUpgradeSql.OneUpgradeAtATime)
+            {
+                return SqlResponse.Empty();
+            }
+
             if (request.Text == OwnerColumnUpgradeSql.TablesWithoutOwner)
             {
                 return SqlResponse.Rows([NameColumn], tables.Where(t => !t.Value.HasOwnerColumn).Select(t => new object?[] { t.Key }));
