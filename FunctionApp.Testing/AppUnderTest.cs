@@ -60,7 +60,7 @@ internal sealed class AppUnderTest : IAsyncDisposable
         _owner = host as IAsyncDisposable ?? throw new InvalidOperationException("The worker's host is not IAsyncDisposable.");
         SignIn = signIn;
         IsShipped = true;
-        // The singletons Program.cs's UseMiddleware<T> registered: the instances the worker would run.
+        // The singletons Program.cs's UseKeptMiddleware<T> registered: the instances the worker would run.
         _exposedHeaders = host.Services.GetRequiredService<ExposedHeadersMiddleware>();
         _bearer = host.Services.GetRequiredService<BearerTokenMiddleware>();
         _middleware = host.Services.GetRequiredService<UnitOfWorkMiddleware>();
@@ -205,7 +205,7 @@ internal sealed class AppUnderTest : IAsyncDisposable
 
     /// <summary>
     /// The app's middleware around <paramref name="function"/>, chained as the worker chains Program.cs's
-    /// <c>UseMiddleware</c> calls (<see cref="ShippedProgram.AppMiddlewareAround"/>); only in <see cref="IsShipped"/>
+    /// <c>UseKeptMiddleware</c> calls (<see cref="ShippedProgram.AppMiddlewareAround"/>); only in <see cref="IsShipped"/>
     /// mode, where the container holds them as the worker's does. For benchmarks: run it with
     /// <see cref="CreateContext(FunctionDefinition, HttpContext?, IServiceProvider, CancellationToken)"/>.
     /// </summary>

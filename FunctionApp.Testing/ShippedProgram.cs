@@ -23,25 +23,25 @@ internal static class ShippedProgram
         builder.Services.AddAzureSqlFunctions(builder.Configuration);
     }
 
-    /// <summary>Program.cs's <c>UseMiddleware</c> calls, in its order.</summary>
+    /// <summary>Program.cs's <c>UseKeptMiddleware</c> calls, in its order.</summary>
     public static void UseAppMiddleware(IFunctionsWorkerApplicationBuilder builder)
     {
-        builder.UseMiddleware<ExposedHeadersMiddleware>();
-        builder.UseMiddleware<BearerTokenMiddleware>();
-        builder.UseMiddleware<UnitOfWorkMiddleware>();
+        builder.UseKeptMiddleware<ExposedHeadersMiddleware>();
+        builder.UseKeptMiddleware<BearerTokenMiddleware>();
+        builder.UseKeptMiddleware<UnitOfWorkMiddleware>();
     }
 
     /// <summary>
-    /// The app's middleware around <paramref name="function"/> as the worker chains it: the steps are made by the
-    /// Worker's own <c>UseMiddleware&lt;T&gt;</c> (each resolves its middleware from the invocation's services on every
-    /// invocation) and folded the way its pipeline builder folds them. The middleware must be registered in the
+    /// The app's middleware around <paramref name="function"/> as the worker chains it: the steps are made by
+    /// Program.cs's <c>UseKeptMiddleware&lt;T&gt;</c> (each resolves its singleton from the first invocation's services
+    /// and keeps it) and folded the way the Worker's pipeline builder folds them. The middleware must be registered in the
     /// invocation's container, as <see cref="Configure"/> does.
     /// </summary>
     public static FunctionExecutionDelegate AppMiddlewareAround(FunctionExecutionDelegate function) => Around(function, UseAppMiddleware);
 
     /// <summary>Only the unit of work's step (Program.cs's last <c>UseMiddleware</c>) around <paramref name="function"/>, chained the same way.</summary>
     public static FunctionExecutionDelegate UnitOfWorkAround(FunctionExecutionDelegate function) =>
-        Around(function, static builder => builder.UseMiddleware<UnitOfWorkMiddleware>());
+        Around(function, static builder => builder.UseKeptMiddleware<UnitOfWorkMiddleware>());
 
     private static FunctionExecutionDelegate Around(FunctionExecutionDelegate function, Action<IFunctionsWorkerApplicationBuilder> use)
     {
@@ -60,7 +60,7 @@ internal static class ShippedProgram
     {
         public List<Func<FunctionExecutionDelegate, FunctionExecutionDelegate>> Steps { get; } = [];
 
-        // UseMiddleware<T> also registers T here; the real registration is the app container's.
+        // UseKeptMiddleware<T> also registers T here; the real registration is the app container's.
         public IServiceCollection Services { get; } = new ServiceCollection();
 
         public IFunctionsWorkerApplicationBuilder Use(Func<FunctionExecutionDelegate, FunctionExecutionDelegate> middleware)

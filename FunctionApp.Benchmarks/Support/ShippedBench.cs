@@ -17,7 +17,7 @@ namespace AzureSqlFunctions.Benchmarks.Support;
 /// against the peer's certificate, <c>Connection Timeout=30</c>, SqlClient's default pool and reconnect settings) and
 /// the app's default retry and timeout settings. The credential is the real <c>ManagedIdentityCredential</c> against
 /// the identity endpoint peer unless one is given. Invocations run through the app's middleware chained as the worker
-/// chains Program.cs's <c>UseMiddleware</c> calls.
+/// chains Program.cs's <c>UseKeptMiddleware</c> calls.
 /// </summary>
 internal sealed class ShippedBench : IAsyncDisposable
 {

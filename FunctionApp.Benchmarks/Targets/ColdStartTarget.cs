@@ -25,7 +25,8 @@ namespace AzureSqlFunctions.Benchmarks.Targets;
 /// without the app. The baseline: a bare <c>SqlConnection</c> whose token comes from the same credential with the
 /// same options — get the token, open with it in <c>AccessToken</c>, <c>SELECT 1</c>. Both over the production
 /// connection string (TLS, the peer's certificate validated). Rounds alternate the two; the verdict reads the median
-/// of the rounds' ratios: at most 1.2.
+/// of the rounds' ratios: at most 1.2. Both sides run the same files, so they are always compiled alike: IL for the
+/// JIT under <c>dotnet run</c>, ReadyToRun code when the benchmarks are published as the app is (a detail line says which).
 /// </summary>
 internal static class ColdStartTarget
 {
@@ -84,6 +85,8 @@ internal static class ColdStartTarget
             ratio <= RatioLimit);
         return (result,
         [
+            $"  build: the app's assembly {ReadyToRun.Describe(typeof(AppStartup).Assembly)}, SqlClient {ReadyToRun.Describe(typeof(SqlConnection).Assembly)}, Azure.Identity {ReadyToRun.Describe(typeof(ManagedIdentityCredential).Assembly)}, the benchmark's own {ReadyToRun.Describe(typeof(ColdStartTarget).Assembly)} "
+            + "(the deployed app is published ReadyToRun; `dotnet publish -c Release FunctionApp.Benchmarks -o DIR`, then `dotnet DIR/FunctionApp.Benchmarks.dll`, measures both sides that way)",
             $"  where the time goes, median ms from Main at the end of each phase — app: {Describe(phases["app"])}; bare: {Describe(phases["bare"])}",
             $"  not judged: an empty worker (the same builder, ASP.NET Core integration and host build, no app) then the bare connection: {Percentiles.Median(times["worker"]):F0} ms ({Describe(phases["worker"])}); "
             + $"the app over it: ratio {Percentiles.Median(overWorker):F2} (rounds' interquartile range {Percentiles.Of(overWorker, 25):F2}–{Percentiles.Of(overWorker, 75):F2})",

@@ -6,7 +6,7 @@ namespace AzureSqlFunctions.Benchmarks.Targets;
 /// <summary>
 /// Target 1: an invocation whose function asks for its connection — the lazy open through the app's factory: the
 /// token callback, the retry provider, the open budget — and runs <c>SELECT 1</c>, through the unit of work as the
-/// worker chains it (its <c>UseMiddleware</c> step, with the per-function decision), against the same function written
+/// worker chains it (its <c>UseKeptMiddleware</c> step, with the per-function decision), against the same function written
 /// with a plain pooled <c>SqlConnection</c> carrying a fixed token in <c>AccessToken</c> (one pool, no token work: the
 /// closest a token-demanding server allows to "a plain pooled connection"). Production settings on both sides:
 /// <c>Encrypt=True</c> against the peer's certificate, the same connection string, a fresh context and cancellable token
