@@ -39,8 +39,9 @@ internal sealed class OwnerColumnUpgrade(TextWriter output)
             rows.Add((table, Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture)));
         }
 
+        var anyRows = rows.Any(entry => entry.Rows > 0);
         var counted = string.Join(", ", rows.Select(entry => $"dbo.{entry.Table.Name} {entry.Rows} row{(entry.Rows == 1 ? "" : "s")}"));
-        if (owner is null && rows.Any(entry => entry.Rows > 0))
+        if (owner is null && anyRows)
         {
             await transaction.RollbackAsync(cancellationToken);
             throw new OwnerColumnUpgradeRefusedException(
@@ -60,7 +61,7 @@ internal sealed class OwnerColumnUpgrade(TextWriter output)
         }
 
         await transaction.CommitAsync(cancellationToken);
-        await output.WriteLineAsync(owner is not null && rows.Any(entry => entry.Rows > 0)
+        await output.WriteLineAsync(owner is not null && anyRows
             ? $"Added OwnerId to the tables from before per-user data ({counted}); existing rows belong to {owner.Value}."
             : $"Added OwnerId to the tables from before per-user data ({counted}).");
     }

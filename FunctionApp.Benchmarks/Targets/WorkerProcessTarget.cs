@@ -51,18 +51,6 @@ internal static class WorkerProcessTarget
     private const string FunctionRead = "function-read";
     private static readonly int[] Concurrency = [1, 8, 32];
 
-    private static readonly TdsColumn[] TodoColumns =
-    [
-        new("Id", TdsColumnType.BigInt, Nullable: false),
-        new("Title", TdsColumnType.NVarChar, Nullable: false, MaxLength: 200),
-        new("Notes", TdsColumnType.NVarCharMax),
-        new("DueAt", TdsColumnType.DateTimeOffset),
-        new("IsDone", TdsColumnType.Bit, Nullable: false),
-        new("CreatedAt", TdsColumnType.DateTimeOffset, Nullable: false),
-        new("UpdatedAt", TdsColumnType.DateTimeOffset, Nullable: false),
-        new("RowVersion", TdsColumnType.RowVersion, Nullable: false),
-    ];
-
     /// <param name="WarmUp">Calls of each kind before measuring: enough for tiered compilation to settle in every process.</param>
     /// <param name="Rounds">Rounds of one block of each kind.</param>
     /// <param name="Block">Calls per block.</param>
@@ -82,7 +70,7 @@ internal static class WorkerProcessTarget
         var signIn = ApiSignIn.Shared;
         var owner = signIn.DefaultOwnerId;
         peers.Server.Handle(request => request.Text == TodoSql.GetById && request["@Id"] is long id
-            ? SqlResponse.Rows(TodoColumns, id == 1 && Equals(request["@OwnerId"], owner) && Equals(request.ContextValue(SessionContext.OwnerIdKey), owner) ? [row] : [])
+            ? SqlResponse.Rows(TodoColumns.All, id == 1 && Equals(request["@OwnerId"], owner) && Equals(request.ContextValue(SessionContext.OwnerIdKey), owner) ? [row] : [])
             : null);
         await using var identity = await ManagedIdentityEndpoint.StartAsync(peers.Issuer, TestPrincipal.Create("system-identity"));
         identity.AddUserAssigned(peers.Principal);

@@ -22,17 +22,7 @@ namespace AzureSqlFunctions.Tests.Todos;
 /// </remarks>
 internal sealed class TodoTable
 {
-    public static readonly IReadOnlyList<TdsColumn> Columns =
-    [
-        new("Id", TdsColumnType.BigInt, Nullable: false),
-        new("Title", TdsColumnType.NVarChar, Nullable: false, MaxLength: 200),
-        new("Notes", TdsColumnType.NVarCharMax),
-        new("DueAt", TdsColumnType.DateTimeOffset),
-        new("IsDone", TdsColumnType.Bit, Nullable: false),
-        new("CreatedAt", TdsColumnType.DateTimeOffset, Nullable: false),
-        new("UpdatedAt", TdsColumnType.DateTimeOffset, Nullable: false),
-        new("RowVersion", TdsColumnType.RowVersion, Nullable: false),
-    ];
+    public static IReadOnlyList<TdsColumn> Columns => TodoColumns.All;
 
     private static readonly IReadOnlyList<TdsColumn> CreateRequestColumns =
     [
