@@ -68,14 +68,11 @@ internal static class BurstTarget
             },
             settings: ("Sql__Credential", "AzureCli"));
 
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var checks = Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
+        var checks = AllAtOnce.Start(Concurrency, async () =>
         {
-            await start.Task;
             var answer = await bench.App.SendAsync(TestRequest.Get("/api/health"));
             return answer.Status == (int)HttpStatusCode.OK;
-        })).ToArray();
-        start.SetResult();
+        });
         var failures = 0;
         foreach (var check in checks)
         {
@@ -91,13 +88,7 @@ internal static class BurstTarget
 
         var appCalls = az!.InvocationCount;
         var credential = new AzureCliCredential();
-        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var asks = Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
-        {
-            await go.Task;
-            await credential.GetTokenAsync(SqlRequest, CancellationToken.None);
-        })).ToArray();
-        go.SetResult();
+        var asks = AllAtOnce.Start(Concurrency, () => credential.GetTokenAsync(SqlRequest, CancellationToken.None).AsTask());
         await Task.WhenAll(asks);
         return (appCalls, failures, az.InvocationCount - appCalls);
     }
@@ -115,16 +106,13 @@ internal static class BurstTarget
             return new SqlAuthenticationToken(token.Token, token.ExpiresOn);
         };
         var connectionString = peers.ProductionConnectionString();
-        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var opens = Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
+        var opens = AllAtOnce.Start(Concurrency, async () =>
         {
-            await go.Task;
             await using var connection = new SqlConnection(connectionString) { AccessTokenCallback = callback };
             await connection.OpenAsync();
             await using var command = new SqlCommand("SELECT 1", connection);
             await command.ExecuteScalarAsync();
-        })).ToArray();
-        go.SetResult();
+        });
         await Task.WhenAll(opens);
         return (az.InvocationCount, peers.Server.Counters.PhysicalLogins);
     }
@@ -136,13 +124,7 @@ internal static class BurstTarget
         await using var endpoint = await ManagedIdentityEndpoint.StartAsync(issuer, TestPrincipal.Create("burst-identity"));
         using var environment = endpoint.ApplyToEnvironment();
         var credential = new ManagedIdentityCredential(TokenCredentialFactory.ManagedIdentityOptions(null));
-        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var asks = Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
-        {
-            await go.Task;
-            await credential.GetTokenAsync(SqlRequest, CancellationToken.None);
-        })).ToArray();
-        go.SetResult();
+        var asks = AllAtOnce.Start(Concurrency, () => credential.GetTokenAsync(SqlRequest, CancellationToken.None).AsTask());
         await Task.WhenAll(asks);
         MsalSharedState.Reset();
         return endpoint.RequestCount;

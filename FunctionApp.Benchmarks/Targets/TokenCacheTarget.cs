@@ -147,25 +147,13 @@ internal static class TokenCacheTarget
     private static async Task<(int Direct, int Source)> NearExpiryBurstAsync()
     {
         await using var near = await NearExpiryIdentity.StartAsync();
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var asks = Enumerable.Range(0, Concurrent).Select(_ => Task.Run(async () =>
-        {
-            await start.Task;
-            await near.Source.GetTokenAsync(near.Scope, CancellationToken.None);
-        })).ToArray();
-        start.SetResult();
+        var asks = AllAtOnce.Start(Concurrent, () => near.Source.GetTokenAsync(near.Scope, CancellationToken.None).AsTask());
         await Task.WhenAll(asks);
         var viaSource = near.Endpoint.RequestCount;
 
         MsalSharedState.Reset();
         var before = near.Endpoint.RequestCount;
-        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var direct = Enumerable.Range(0, Concurrent).Select(_ => Task.Run(async () =>
-        {
-            await go.Task;
-            await near.Credential.GetTokenAsync(near.Request, CancellationToken.None);
-        })).ToArray();
-        go.SetResult();
+        var direct = AllAtOnce.Start(Concurrent, () => near.Credential.GetTokenAsync(near.Request, CancellationToken.None).AsTask());
         await Task.WhenAll(direct);
         return (near.Endpoint.RequestCount - before, viaSource);
     }
