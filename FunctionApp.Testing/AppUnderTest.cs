@@ -183,7 +183,7 @@ internal sealed class AppUnderTest : IAsyncDisposable
             builder.Services.AddSingleton(time);
         }
 
-        ShippedProgram.Configure(builder);
+        ShippedProgram.Configure(builder, loginAtStartup: credential is null && time is null);
         var host = builder.Build();
         try
         {

@@ -1,6 +1,7 @@
 using AzureSqlFunctions.Auth;
 using AzureSqlFunctions.Cors;
 using AzureSqlFunctions.Middleware;
+using AzureSqlFunctions.Sql;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.Middleware;
@@ -11,16 +12,23 @@ namespace AzureSqlFunctions.Testing;
 
 /// <summary>
 /// FunctionApp/Program.cs's statements, so the harness can build the worker's own host in process (keep the two in
-/// step): the ASP.NET Core integration first, then the app's middleware in Program.cs's order, then the app's services.
+/// step): the start-up login begun, the ASP.NET Core integration, then the app's middleware in Program.cs's order, then
+/// the app's services.
 /// </summary>
 internal static class ShippedProgram
 {
-    public static void Configure(FunctionsApplicationBuilder builder)
+    /// <param name="builder">The worker's builder, its configuration complete.</param>
+    /// <param name="loginAtStartup">
+    /// False when the harness substitutes the credential or the clock: a start-up login would ask the credential the
+    /// settings name, which the app then does not use.
+    /// </param>
+    public static void Configure(FunctionsApplicationBuilder builder, bool loginAtStartup = true)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        var startupLogin = loginAtStartup ? SqlStartupLogin.Begin(builder.Configuration) : null;
         builder.ConfigureFunctionsWebApplication();
         UseAppMiddleware(builder);
-        builder.Services.AddAzureSqlFunctions(builder.Configuration);
+        builder.Services.AddAzureSqlFunctions(builder.Configuration, startupLogin);
     }
 
     /// <summary>Program.cs's <c>UseKeptMiddleware</c> calls, in its order.</summary>

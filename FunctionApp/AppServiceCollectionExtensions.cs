@@ -18,9 +18,12 @@ namespace AzureSqlFunctions;
 /// <summary>Everything the app registers besides the Worker's own, so tests build the same container the host does.</summary>
 internal static class AppServiceCollectionExtensions
 {
-    public static IServiceCollection AddAzureSqlFunctions(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="services">The worker's services.</param>
+    /// <param name="configuration">The worker's configuration (the app settings).</param>
+    /// <param name="startupLogin">The login Program.cs began while the worker starts, if any.</param>
+    public static IServiceCollection AddAzureSqlFunctions(this IServiceCollection services, IConfiguration configuration, SqlStartupLogin? startupLogin = null)
     {
-        services.AddAzureSql();
+        services.AddAzureSql(startupLogin);
         services.AddBearerTokenValidation();
         services.AddSingleton<OpenApiDocument>();
         services.AddAppTelemetry(configuration);

@@ -6,13 +6,14 @@ using AzureSqlFunctions.Sql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AzureSqlFunctions;
 
 /// <summary>
 /// How Program.cs runs the built worker: first every options section binds and validates and the SQL path is built
-/// (which logs the credential in use) — a bad setting stops the worker with exit code 1 and its app-setting name on
+/// (which logs the credential in use, and how the start-up login went when it ends) — a bad setting stops the worker with exit code 1 and its app-setting name on
 /// stderr — then the worker runs until the host terminates it.
 /// </summary>
 internal static class AppStartup
@@ -55,6 +56,7 @@ internal static class AppStartup
         Bind<AuthOptions>(services, AuthOptions.SectionName);
         services.GetRequiredService<SqlConnectionFactory>();
         services.GetRequiredService<BearerTokenValidator>();
+        services.GetService<SqlStartupLogin>()?.ReportTo(services.GetRequiredService<ILogger<SqlStartupLogin>>());
     }
 
     private static void Bind<T>(IServiceProvider services, string section)

@@ -17,7 +17,8 @@ namespace AzureSqlFunctions.Benchmarks.Targets;
 /// <summary>
 /// Target 9: cold start, <c>Main</c> to the first <c>SELECT 1</c> done, each in a fresh process (this program started
 /// again with <see cref="ChildArgument"/>) with the app settings as environment variables, as in Azure. The app: build
-/// the worker's host from Program.cs's statements (the ASP.NET Core integration, the middleware, the app's services
+/// the worker's host from Program.cs's statements (the start-up login begun, which gets the first token and logs in
+/// meanwhile; the ASP.NET Core integration, the middleware, the app's services
 /// with production logging and OpenTelemetry exporting), validate the settings as Program.cs does, build the
 /// telemetry providers as the host's start does, then one invocation through the unit of work whose function runs
 /// <c>SELECT 1</c> — its token from <c>ManagedIdentityCredential</c> via the identity endpoint peer. The worker's own
@@ -36,6 +37,7 @@ internal static class ColdStartTarget
     private const string ResultPrefix = "cold-start-ms ";
     private const string PhasePrefix = "cold-start-phase ";
     private static long s_startedAt;
+    private static TimeSpan s_selectOneDone;
 
     public static async Task<(TargetResult Result, IReadOnlyList<string> Details)> RunAsync(RunMode mode)
     {
@@ -116,7 +118,8 @@ internal static class ColdStartTarget
                 return 2;
         }
 
-        var elapsed = Stopwatch.GetElapsedTime(startedAt);
+        // The clock stopped when the first SELECT 1 was done; disposing the host (which flushes telemetry) comes after.
+        var elapsed = s_selectOneDone;
         Console.WriteLine(ResultPrefix + elapsed.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture));
         return 0;
     }
@@ -124,12 +127,14 @@ internal static class ColdStartTarget
     private static async Task AppFirstSelectOneAsync()
     {
         // Program.cs's statements one by one (ShippedProgram.Configure), each phase's end reported.
+        var startupLogin = SqlStartupLogin.BeginFromAppSettings();
+        _ = startupLogin.Completion.ContinueWith(_ => Phase("(start-up login done)"), TaskScheduler.Default);
         var builder = FunctionsApplication.CreateBuilder([]);
         Phase("worker builder");
         builder.ConfigureFunctionsWebApplication();
         Phase("ASP.NET Core integration");
         ShippedProgram.UseAppMiddleware(builder);
-        builder.Services.AddAzureSqlFunctions(builder.Configuration);
+        builder.Services.AddAzureSqlFunctions(builder.Configuration, startupLogin);
         Phase("app registrations");
         using var host = builder.Build();
         Phase("host build");
@@ -146,7 +151,7 @@ internal static class ColdStartTarget
         var definition = new TestFunctionDefinition("ColdStart", "ColdStart.Run", "request", "httpTrigger");
         var context = AppUnderTest.CreateContext(definition, new DefaultHttpContext { RequestServices = scope.ServiceProvider }, scope.ServiceProvider, cancellation.Token);
         await pipeline(context);
-        Phase("first invocation");
+        SelectOneDone("first invocation");
     }
 
     /// <summary>What the platform costs without the app: the worker's builder, integration and host, then the bare connection.</summary>
@@ -172,7 +177,14 @@ internal static class ColdStartTarget
             throw new InvalidOperationException("SELECT 1 did not read 1.");
         }
 
-        Phase("open and SELECT 1");
+        SelectOneDone("open and SELECT 1");
+    }
+
+    /// <summary>The end of the measurement: the first <c>SELECT 1</c> is done (reported as the last phase).</summary>
+    private static void SelectOneDone(string phase)
+    {
+        s_selectOneDone = Stopwatch.GetElapsedTime(s_startedAt);
+        Phase(phase);
     }
 
     /// <summary>The time from Main to the end of a phase, for the parent's breakdown.</summary>

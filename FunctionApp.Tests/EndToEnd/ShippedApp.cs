@@ -23,6 +23,9 @@ internal sealed class ShippedApp : IAsyncDisposable
 {
     public const string PurgeSchedule = "0 0 3 * * *";
 
+    /// <summary>The setting for a test that needs the worker's pool and token cache cold at its first invocation.</summary>
+    public static readonly (string Key, string? Value) LoginAtStartupOff = ("Sql__LoginAtStartup", "false");
+
     private ShippedApp(AppPeers peers, ManagedIdentityEndpoint identity, FunctionsHostPeer host)
     {
         Peers = peers;
@@ -50,6 +53,7 @@ internal sealed class ShippedApp : IAsyncDisposable
         var workerPath = ShippedWorker.Path;
         var peers = AppPeers.Start();
         ManagedIdentityEndpoint? identity = null;
+        ShippedApp app;
         try
         {
             // As infra/ deploys it: a user-assigned identity, named by its client id; the platform's system-assigned
@@ -73,7 +77,7 @@ internal sealed class ShippedApp : IAsyncDisposable
                 host = await FunctionsHostPeer.StartAsync(options);
             }
 
-            return new ShippedApp(peers, identity, host);
+            app = new ShippedApp(peers, identity, host);
         }
         catch
         {
@@ -85,6 +89,22 @@ internal sealed class ShippedApp : IAsyncDisposable
             await peers.DisposeAsync();
             throw;
         }
+
+        if (!settings.Contains(LoginAtStartupOff))
+        {
+            // Every test begins with the worker settled: the start-up session pooled (or its failure behind it).
+            try
+            {
+                await ShippedWorker.StartupLoginReportedAsync(app.Host);
+            }
+            catch
+            {
+                await app.DisposeAsync();
+                throw;
+            }
+        }
+
+        return app;
     }
 
     /// <summary>

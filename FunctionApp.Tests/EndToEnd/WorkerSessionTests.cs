@@ -36,6 +36,30 @@ internal sealed class WorkerSessionTests
     }
 
     [Test]
+    public async Task The_worker_logs_in_while_it_starts_and_its_first_invocation_uses_that_session()
+    {
+        var table = new TodoTable();
+        await using var app = await ShippedApp.StartAsync(prepare: (peers, _) => table.ServeOn(peers.Server));
+        table.Add("first of the day");
+
+        // Before any invocation: one login, with the one token, its session back in the pool and no statement sent.
+        await app.Sql.Counters.WaitUntilAsync(c => c.PhysicalLogins == 1 && c.OpenSessions == 1, Bound);
+        Assert.That(app.Sql.Counters.Statements, Is.Zero);
+        var reported = await app.Host.WaitForLogAsync(log => log.FullText.Contains("logged in while the worker started", StringComparison.Ordinal), Bound);
+        Assert.That(app.Identity.TokensIssued, Is.EqualTo(1));
+        Assert.That(reported.FullText, Does.Contain(app.Sql.Options.DatabaseName).And.Contain("the first invocation uses that session"));
+
+        var result = await app.Host.SendHttpAsync(Get("/api/todos/1"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Status(), Is.EqualTo(200), result.ToString);
+            Assert.That(app.Sql.Counters.PhysicalLogins, Is.EqualTo(1), "the invocation was served by the start-up session");
+            Assert.That(app.Identity.TokensIssued, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
     public async Task A_burst_never_opens_more_sessions_than_Max_Pool_Size_and_every_call_succeeds()
     {
         const int MaxPoolSize = 4;

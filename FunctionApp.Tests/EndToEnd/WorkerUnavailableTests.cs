@@ -6,8 +6,9 @@ namespace AzureSqlFunctions.Tests.EndToEnd;
 
 /// <summary>
 /// The 503s the app's middleware writes when the database or the identity cannot be had, through the shipped worker
-/// with the production retry count (Sql__OpenRetries 4) and timeouts: each test starts its own worker, so its pool and
-/// token cache are cold and the fault meets a real login and a real token request. The production back-off (5 s
+/// with the production retry count (Sql__OpenRetries 4) and timeouts: each test starts its own worker without the
+/// start-up login (<see cref="ShippedApp.LoginAtStartupOff"/>), so its pool and token cache are cold and the fault meets
+/// the first invocation's real login and real token request. The production back-off (5 s
 /// doubling, and the token source's 15 s after a failed request) is asserted in process with a fake clock
 /// (Faults/TodoFaultMatrixProductionTests); here the first open retry waits 200 ms so the case takes seconds.
 /// </summary>
@@ -17,7 +18,7 @@ internal sealed class WorkerUnavailableTests
     public async Task A_login_fault_beyond_the_retries_is_a_503_database_unavailable_with_Retry_After()
     {
         var table = new TodoTable();
-        await using var app = await ShippedApp.StartAsync(prepare: (peers, _) => table.ServeOn(peers.Server), settings: ("Sql__OpenRetryDelay", "00:00:00.200"));
+        await using var app = await ShippedApp.StartAsync(prepare: (peers, _) => table.ServeOn(peers.Server), settings: [("Sql__OpenRetryDelay", "00:00:00.200"), ShippedApp.LoginAtStartupOff]);
         table.Add("unreachable for now");
         app.Sql.Faults.FailNextLogins(40613, count: 100);
 
@@ -39,7 +40,8 @@ internal sealed class WorkerUnavailableTests
         {
             table.ServeOn(peers.Server);
             identity.Faults.FailAlways = true;
-        });
+        },
+        settings: ShippedApp.LoginAtStartupOff);
         table.Add("needs a token");
 
         var result = await app.Host.SendHttpAsync(Get("/api/todos/1"));

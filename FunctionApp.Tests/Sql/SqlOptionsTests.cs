@@ -24,6 +24,7 @@ public sealed class SqlOptionsTests
             Assert.That(options.OpenRetries, Is.EqualTo(4));
             Assert.That(options.OpenRetryDelay, Is.EqualTo(TimeSpan.FromSeconds(5)));
             Assert.That(options.OpenTimeout, Is.EqualTo(TimeSpan.FromMinutes(1)));
+            Assert.That(options.LoginAtStartup, Is.True);
         });
     }
 
@@ -150,6 +151,7 @@ public sealed class SqlOptionsTests
     [TestCase("Sql__OpenTimeout", "00:00:00")]
     [TestCase("Sql__OpenTimeout", "01:00:00")]
     [TestCase("Sql__AllowInsecureTransport", "yes")]
+    [TestCase("Sql__LoginAtStartup", "yes")]
     [TestCase("Sql__TokenRequestTimeout", "00:00:00")]
     [TestCase("Sql__TokenRequestTimeout", "00:10:00")]
     [TestCase("Sql__TokenRequestTimeout", "a while")]

@@ -85,6 +85,47 @@ public sealed partial class AccessTokenSource
         return GetSlowAsync(cache, cached, now, cancellationToken);
     }
 
+    /// <summary>
+    /// Takes over from <paramref name="previous"/> when both ask the same credential (so sessions it logged in belong to
+    /// the same identity): its cached tokens and any request still running are this source's from now on, so a token
+    /// it got (or is getting) is not asked for again. False, and nothing taken, for another credential.
+    /// </summary>
+    internal bool ContinueFrom(AccessTokenSource previous)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        if (!ReferenceEquals(previous._credential, _credential))
+        {
+            return false;
+        }
+
+        foreach (var (scope, cache) in previous._scopes)
+        {
+            _scopes.TryAdd(scope, cache);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Ends the back-off of every scope that has no usable token, as if its failed request had not been made (the
+    /// start-up login's failure is not the invocations' to wait out). A request still running is left to finish.
+    /// </summary>
+    internal void ForgetFailures()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var cache in _scopes.Values)
+        {
+            lock (cache)
+            {
+                if (cache.LastFailure is not null && !(cache.Current is { } current && now < current.UsableUntil))
+                {
+                    cache.NextAttemptUtcTicks = 0;
+                    cache.LastFailure = null;
+                }
+            }
+        }
+    }
+
     /// <summary>The server named a resource the app does not give tokens for: logged as a warning, never fetched.</summary>
     internal void ReportRefusedResource(string? resource, string server) => LogResourceRefused(_logger, resource ?? "(none)", server);
 

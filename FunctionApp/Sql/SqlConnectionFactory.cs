@@ -31,7 +31,17 @@ internal sealed partial class SqlConnectionFactory
     // The open budgets: reset and reused, so a pooled open allocates no token source or timer of its own.
     private readonly ObjectPool<CancellationTokenSource> _budgets = new DefaultObjectPool<CancellationTokenSource>(new BudgetPolicy(), maximumRetained: 256);
 
-    public SqlConnectionFactory(IOptions<SqlOptions> options, AccessTokenSource tokenSource, SqlMetrics metrics, TimeProvider time, ILogger<SqlConnectionFactory> logger)
+    // A start-up login still running: opens wait for its session rather than log in a second one beside it (SqlClient's
+    // pool would). Dropped once it has ended, so later opens read one null field.
+    private Task? _startupLogin;
+
+    /// <param name="options">The validated <c>Sql</c> settings.</param>
+    /// <param name="tokenSource">The app's token source, registered for this database with the static callback.</param>
+    /// <param name="metrics">The app's SQL metrics.</param>
+    /// <param name="time">The app's clock.</param>
+    /// <param name="logger">Logs retried opens.</param>
+    /// <param name="startupLogin">The login begun while the worker starts, if any (its session is in this pool).</param>
+    public SqlConnectionFactory(IOptions<SqlOptions> options, AccessTokenSource tokenSource, SqlMetrics metrics, TimeProvider time, ILogger<SqlConnectionFactory> logger, SqlStartupLogin? startupLogin = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(tokenSource);
@@ -45,7 +55,7 @@ internal sealed partial class SqlConnectionFactory
         _connectionString = builder.ConnectionString;
         _target = settings.Target;
         var replaced = SqlAccessTokenCallback.Register(builder.DataSource, builder.InitialCatalog, tokenSource, settings.AllowedTokenResourceList);
-        if (replaced is not null)
+        if (replaced is not null && !tokenSource.ContinueFrom(replaced))
         {
             // Sessions pooled under the previous source's identity must not be handed out under this one.
             using var connection = Create();
@@ -63,6 +73,7 @@ internal sealed partial class SqlConnectionFactory
             TransientErrors = AzureSqlTransientErrors.Numbers,
         });
         _openRetry.Retrying += OnRetrying;
+        _startupLogin = startupLogin?.Opened;
     }
 
     public string Target => _target;
@@ -86,6 +97,16 @@ internal sealed partial class SqlConnectionFactory
     /// </summary>
     public async Task<SqlConnection> OpenAsync(bool retry, CancellationToken cancellationToken)
     {
+        if (_startupLogin is { } startupLogin)
+        {
+            if (!startupLogin.IsCompleted)
+            {
+                await startupLogin.WaitAsync(cancellationToken).ConfigureAwait(false); // it never faults
+            }
+
+            _startupLogin = null;
+        }
+
         // The first try runs without the retry provider (which clones its retry logic and makes a closure, a list and
         // a state machine for every open, even one served from the pool); the provider takes over only after a failure.
         var connection = new SqlConnection(_connectionString) { AccessTokenCallback = SqlAccessTokenCallback.Instance };

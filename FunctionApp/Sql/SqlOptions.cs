@@ -60,6 +60,19 @@ public sealed class SqlOptions
     /// <summary>Only for local test servers: allows <c>Encrypt=False</c> or <c>TrustServerCertificate=True</c>.</summary>
     public bool AllowInsecureTransport { get; set; }
 
+    /// <summary>
+    /// Whether the worker logs in once while it starts (<see cref="SqlStartupLogin"/>), so the first invocation finds
+    /// a pooled session and a cached token. Off: the first invocation that asks for SQL makes the first login (e.g. a
+    /// serverless database that should stay paused until then).
+    /// </summary>
+    public bool LoginAtStartup { get; set; } = true;
+
+    /// <summary>The documented default of <see cref="Credential"/>: managed identity in Azure, the developer's <c>az login</c> elsewhere.</summary>
+    internal static void ApplyCredentialDefault(SqlOptions options, Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        options.Credential ??= string.IsNullOrEmpty(configuration[RunningInAzureVariable])
+            ? SqlCredentialKind.AzureCli
+            : SqlCredentialKind.ManagedIdentity;
+
     /// <summary>The credential to use, after the Azure-or-laptop default was applied.</summary>
     internal SqlCredentialKind CredentialKind => Credential ?? SqlCredentialKind.AzureCli;
 

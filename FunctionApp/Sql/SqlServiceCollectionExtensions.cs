@@ -11,25 +11,38 @@ namespace AzureSqlFunctions.Sql;
 /// <summary>Registers the SQL path: options → credential → token source → connection factory.</summary>
 internal static class SqlServiceCollectionExtensions
 {
-    public static IServiceCollection AddAzureSql(this IServiceCollection services)
+    /// <param name="services">The worker's services.</param>
+    /// <param name="startupLogin">
+    /// The login Program.cs began while the worker starts, if any: its credential (with the token it got) serves the
+    /// app when the settings are the same, so its pooled session is the first invocation's.
+    /// </param>
+    public static IServiceCollection AddAzureSql(this IServiceCollection services, SqlStartupLogin? startupLogin = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<SqlOptions>()
             .BindConfiguration(SqlOptions.SectionName)
-            .PostConfigure<IConfiguration>(static (options, configuration) =>
-                // Documented default: managed identity on Azure, the developer's az login elsewhere.
-                options.Credential ??= string.IsNullOrEmpty(configuration[SqlOptions.RunningInAzureVariable])
-                    ? SqlCredentialKind.AzureCli
-                    : SqlCredentialKind.ManagedIdentity)
+            .PostConfigure<IConfiguration>(SqlOptions.ApplyCredentialDefault)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SqlOptions>, SqlOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
+        if (startupLogin is not null)
+        {
+            services.AddSingleton(startupLogin);
+            services.TryAddSingleton(startupLogin.Metrics);
+        }
+
         services.TryAddSingleton(sp => new SqlMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
-        // A credential registered before this (tests) wins; otherwise the one Sql__Credential names.
-        services.TryAddSingleton<TokenCredential>(sp => TokenCredentialFactory.Create(
-            sp.GetRequiredService<IOptions<SqlOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
+
+        // A credential registered before this (tests) wins; otherwise the startup login's, or the one Sql__Credential names.
+        services.TryAddSingleton<TokenCredential>(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SqlOptions>>().Value;
+            var credential = startupLogin?.CredentialFor(settings) ?? TokenCredentialFactory.Create(settings);
+            TokenCredentialFactory.LogChoice(sp.GetRequiredService<ILoggerFactory>(), settings, credential);
+            return credential;
+        });
         services.TryAddSingleton<AccessTokenSource>();
         services.TryAddSingleton<SqlConnectionFactory>();
         return services;

@@ -8,11 +8,10 @@ namespace AzureSqlFunctions.Sql;
 /// <summary>Builds the one Azure.Identity credential the settings ask for, and says which at startup.</summary>
 internal static partial class TokenCredentialFactory
 {
-    public static TokenCredential Create(SqlOptions settings, ILoggerFactory loggerFactory)
+    public static TokenCredential Create(SqlOptions settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(loggerFactory);
-        TokenCredential credential = settings.CredentialKind switch
+        return settings.CredentialKind switch
         {
             SqlCredentialKind.ManagedIdentity => new ManagedIdentityCredential(ManagedIdentityOptions(settings.ManagedIdentityClientId)),
             SqlCredentialKind.AzureCli => new AzureCliCredential(),
@@ -28,12 +27,18 @@ internal static partial class TokenCredentialFactory
             }),
             _ => throw new AppSettingException("Sql__Credential", $"'{settings.CredentialKind}' is not supported."),
         };
+    }
 
+    /// <summary>Says at startup which credential gives the tokens, for which identity and database.</summary>
+    public static void LogChoice(ILoggerFactory loggerFactory, SqlOptions settings, TokenCredential credential)
+    {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(credential);
         var identity = settings.ManagedIdentityClientId is null ? "system-assigned or none" : "user-assigned " + settings.ManagedIdentityClientId;
         var credentialName = credential.GetType().Name;
         var logger = loggerFactory.CreateLogger(typeof(TokenCredentialFactory).FullName!);
         LogCredential(logger, credentialName, identity, settings.Target);
-        return credential;
     }
 
     /// <summary>

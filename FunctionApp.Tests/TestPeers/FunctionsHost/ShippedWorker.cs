@@ -27,6 +27,16 @@ internal static class ShippedWorker
     }
 
     /// <summary>
+    /// Waits until the worker has said how its start-up login ended (logged in, or failed), so a test begins with the
+    /// worker settled: the start-up session in the pool, or nothing left running.
+    /// </summary>
+    public static Task<WorkerLog> StartupLoginReportedAsync(FunctionsHostPeer host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return host.WaitForLogAsync(log => log.Category == typeof(AzureSqlFunctions.Sql.SqlStartupLogin).FullName, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
     /// Options for the shipped worker with these app settings (a null value removes an inherited variable), after the
     /// Auth__ settings that make it trust the tests' shared sign-in (ApiSignIn.Shared; a test's own settings win).
     /// </summary>

@@ -58,6 +58,8 @@ internal sealed class ShippedWorkerTests
         {
             _host = await FunctionsHostPeer.StartAsync(options);
         }
+
+        await ShippedWorker.StartupLoginReportedAsync(_host); // its login is behind it before any test arms a fault
     }
 
     [OneTimeTearDown]

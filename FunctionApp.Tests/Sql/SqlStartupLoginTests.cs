@@ -1,0 +1,163 @@
+using AzureSqlFunctions.Sql;
+using AzureSqlFunctions.Testing;
+using AzureSqlFunctions.TestPeers.Identity;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AzureSqlFunctions.Tests.Sql;
+
+/// <summary>
+/// The login Program.cs begins while the worker starts, through the app as shipped (the worker's own host built from
+/// Program.cs's statements): the real ManagedIdentityCredential against the identity endpoint peer, the real SqlClient
+/// logging in to the TDS peer over TLS with the production connection string.
+/// </summary>
+public sealed class SqlStartupLoginTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Test]
+    public async Task The_first_invocation_uses_the_session_and_token_of_the_startup_login()
+    {
+        await using var peers = AppPeers.Start();
+        var endpoint = await peers.StartManagedIdentityAsync();
+        var app = peers.ShippedApp(credential: null);
+
+        var outcome = await StartupLogin(app).Completion.WaitAsync(Patience);
+        Assert.That(outcome.Kind, Is.EqualTo(StartupLoginKind.LoggedIn), outcome.Error);
+        Assert.That(peers.Server.Counters.PhysicalLogins, Is.EqualTo(1));
+        Assert.That(endpoint.RequestCount, Is.EqualTo(1));
+
+        Assert.That(await app.SelectOneAsync(), Is.EqualTo(1));
+        Assert.That(await app.SelectOneAsync(), Is.EqualTo(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(peers.Server.Counters.PhysicalLogins, Is.EqualTo(1), "the invocations reused the start-up session");
+            Assert.That(endpoint.RequestCount, Is.EqualTo(1), "no second token request");
+            Assert.That(app.Services.GetRequiredService<Azure.Core.TokenCredential>(), Is.SameAs(StartupLogin(app).CredentialFor(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SqlOptions>>().Value)));
+        });
+    }
+
+    [Test]
+    public async Task An_invocation_that_arrives_during_the_startup_login_does_not_log_in_a_second_session()
+    {
+        await using var peers = AppPeers.Start();
+        var endpoint = await peers.StartManagedIdentityAsync();
+        peers.Server.Faults.LoginDelay = TimeSpan.FromMilliseconds(500);
+        var app = peers.ShippedApp(credential: null);
+        Assert.That(StartupLogin(app).Completion.IsCompleted, Is.False, "the login is still running");
+
+        Assert.That(await app.SelectOneAsync(), Is.EqualTo(1));
+
+        var outcome = await StartupLogin(app).Completion.WaitAsync(Patience);
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcome.Kind, Is.EqualTo(StartupLoginKind.LoggedIn), outcome.Error);
+            Assert.That(peers.Server.Counters.PhysicalLogins, Is.EqualTo(1));
+            Assert.That(endpoint.RequestCount, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task Switched_off_the_first_login_is_the_first_invocations()
+    {
+        await using var peers = AppPeers.Start();
+        var endpoint = await peers.StartManagedIdentityAsync();
+        var app = peers.ShippedApp(credential: null, settings: ("Sql__LoginAtStartup", "false"));
+
+        var outcome = await StartupLogin(app).Completion.WaitAsync(Patience);
+        Assert.That(outcome.Kind, Is.EqualTo(StartupLoginKind.NotStarted));
+        Assert.That(peers.Server.Counters.PhysicalLogins, Is.Zero);
+        Assert.That(endpoint.RequestCount, Is.Zero);
+
+        Assert.That(await app.SelectOneAsync(), Is.EqualTo(1));
+        Assert.That(peers.Server.Counters.PhysicalLogins, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Settings_the_start_refuses_make_no_connection_and_are_still_reported_by_name()
+    {
+        await using var peers = AppPeers.Start();
+        await peers.StartManagedIdentityAsync();
+        var settings = AppSettings.Configuration(
+            ("Sql__ConnectionString", peers.ProductionConnectionString("Password=not-allowed;")),
+            ("Sql__Credential", "ManagedIdentity"));
+
+        var login = SqlStartupLogin.Begin(settings);
+        var outcome = await login.Completion.WaitAsync(Patience);
+        Assert.That(outcome.Kind, Is.EqualTo(StartupLoginKind.NotStarted));
+
+        var refused = Assert.Throws<AppSettingException>(() => peers.ShippedApp(credential: null, settings: ("Sql__ConnectionString", peers.ProductionConnectionString("Password=not-allowed;"))));
+        Assert.That(refused!.Message, Does.StartWith("Sql__ConnectionString: "));
+        Assert.That(peers.Server.Counters.PhysicalLogins + peers.Server.Counters.FailedLogins, Is.Zero);
+        Assert.That(peers.Server.Counters.TokensSeenBy(peers.Principal.ObjectId), Is.Empty, "a token the early request got went nowhere");
+    }
+
+    [Test]
+    public async Task A_failed_startup_login_leaves_the_invocations_to_open_their_own()
+    {
+        await using var peers = AppPeers.Start();
+        var endpoint = await peers.StartManagedIdentityAsync();
+        peers.Server.Faults.FailNextLogins(40613, message: "Database 'app' on server 'peer' is not currently available.");
+        // As SqlClient treats Azure SQL host names (Pool Blocking Period=Auto): a failed login does not block the pool.
+        var app = peers.ShippedApp(
+            credential: null,
+            settings: [("Sql__ConnectionString", peers.ProductionConnectionString("Pool Blocking Period=NeverBlock;")), ("Sql__OpenRetryDelay", "00:00:00.050")]);
+
+        var outcome = await StartupLogin(app).Completion.WaitAsync(Patience);
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcome.Kind, Is.EqualTo(StartupLoginKind.Failed));
+            Assert.That(outcome.ErrorType, Is.EqualTo("SqlException"));
+            Assert.That(outcome.Error, Does.Contain("not currently available"));
+            Assert.That(outcome.Target, Is.EqualTo(app.Services.GetRequiredService<SqlConnectionFactory>().Target));
+        });
+
+        Assert.That(await app.SelectOneAsync(), Is.EqualTo(1));
+        Assert.That(peers.Server.Counters.PhysicalLogins, Is.EqualTo(1));
+        Assert.That(endpoint.RequestCount, Is.EqualTo(1), "the token the failed login got serves the invocation's login");
+    }
+
+    [Test]
+    public async Task A_token_request_that_failed_at_startup_puts_the_first_invocation_in_no_back_off()
+    {
+        await using var peers = AppPeers.Start();
+        var endpoint = await peers.StartManagedIdentityAsync();
+        endpoint.Faults.FailAlways = true;
+        // As SqlClient treats Azure SQL host names (Pool Blocking Period=Auto): the failed login does not block the pool.
+        var app = peers.ShippedApp(credential: null, settings: ("Sql__ConnectionString", peers.ProductionConnectionString("Pool Blocking Period=NeverBlock;")));
+
+        var outcome = await StartupLogin(app).Completion.WaitAsync(Patience);
+        Assert.That(outcome.Kind, Is.EqualTo(StartupLoginKind.Failed));
+        Assert.That(outcome.Error, Does.Contain(nameof(Azure.Identity.ManagedIdentityCredential)));
+        var failedRequests = endpoint.RequestCount;
+        endpoint.Faults.FailAlways = false;
+
+        // Within the token source's 15 s back-off after a failure, yet the invocation asks the endpoint afresh.
+        Assert.That(await app.SelectOneAsync(), Is.EqualTo(1));
+        Assert.That(endpoint.RequestCount, Is.GreaterThan(failedRequests));
+        Assert.That(peers.Server.Counters.PhysicalLogins, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Other_settings_than_the_apps_keep_the_startup_credential_out_of_the_app()
+    {
+        await using var peers = AppPeers.Start();
+        await peers.StartManagedIdentityAsync();
+        var login = SqlStartupLogin.Begin(AppSettings.Configuration(
+            ("Sql__ConnectionString", peers.ProductionConnectionString()),
+            ("Sql__Credential", "ManagedIdentity")));
+        await login.Completion.WaitAsync(Patience);
+
+        var same = new SqlOptions { ConnectionString = peers.ProductionConnectionString(), Credential = SqlCredentialKind.ManagedIdentity };
+        var otherCredential = new SqlOptions { ConnectionString = peers.ProductionConnectionString(), Credential = SqlCredentialKind.AzureCli };
+        var otherDatabase = new SqlOptions { ConnectionString = peers.ProductionConnectionString("Initial Catalog=other;"), Credential = SqlCredentialKind.ManagedIdentity };
+        Assert.Multiple(() =>
+        {
+            Assert.That(login.CredentialFor(same), Is.Not.Null);
+            Assert.That(login.CredentialFor(otherCredential), Is.Null);
+            Assert.That(login.CredentialFor(otherDatabase), Is.Null);
+        });
+    }
+
+    private static SqlStartupLogin StartupLogin(AppUnderTest app) => app.Services.GetRequiredService<SqlStartupLogin>();
+}
