@@ -90,18 +90,15 @@ internal sealed class ShippedApp : IAsyncDisposable
             throw;
         }
 
-        if (!settings.Contains(LoginAtStartupOff))
+        // Every test begins with the worker settled: the start-up session pooled, or its failure (or absence) said.
+        try
         {
-            // Every test begins with the worker settled: the start-up session pooled (or its failure behind it).
-            try
-            {
-                await ShippedWorker.StartupLoginReportedAsync(app.Host);
-            }
-            catch
-            {
-                await app.DisposeAsync();
-                throw;
-            }
+            await ShippedWorker.StartupLoginReportedAsync(app.Host);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
         }
 
         return app;

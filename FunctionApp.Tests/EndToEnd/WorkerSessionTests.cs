@@ -60,6 +60,32 @@ internal sealed class WorkerSessionTests
     }
 
     [Test]
+    public async Task A_failed_startup_login_is_a_warning_and_the_first_invocation_logs_in_by_itself()
+    {
+        var table = new TodoTable();
+        await using var app = await ShippedApp.StartAsync(prepare: (peers, _) =>
+        {
+            table.ServeOn(peers.Server);
+            peers.Server.Faults.FailNextLogins(40613, message: "Database 'appdb' on server 'peer' is not currently available.");
+        });
+        table.Add("after a rocky start");
+
+        var reported = app.Host.Logs.Single(log => log.Category == typeof(AzureSqlFunctions.Sql.SqlStartupLogin).FullName);
+        Assert.That(reported.Level, Is.EqualTo(Microsoft.Extensions.Logging.LogLevel.Warning));
+        Assert.That(reported.FullText, Does.Contain("failed").And.Contain("not currently available").And.Contain("invocations open their own connections"));
+
+        var result = await app.Host.SendHttpAsync(Get("/api/todos/1"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Status(), Is.EqualTo(200), result.ToString);
+            Assert.That(app.Sql.Counters.FailedLogins, Is.EqualTo(1));
+            Assert.That(app.Sql.Counters.PhysicalLogins, Is.EqualTo(1), "the invocation's own login, without waiting out a back-off");
+            Assert.That(app.Identity.TokensIssued, Is.EqualTo(1), "the start-up login's token served it");
+        });
+    }
+
+    [Test]
     public async Task A_burst_never_opens_more_sessions_than_Max_Pool_Size_and_every_call_succeeds()
     {
         const int MaxPoolSize = 4;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AzureSqlFunctions.Sql;
 using AzureSqlFunctions.Testing;
 using AzureSqlFunctions.TestPeers.Identity;
@@ -42,7 +43,7 @@ public sealed class SqlStartupLoginTests
     {
         await using var peers = AppPeers.Start();
         var endpoint = await peers.StartManagedIdentityAsync();
-        peers.Server.Faults.LoginDelay = TimeSpan.FromMilliseconds(500);
+        peers.Server.Faults.LoginDelay = TimeSpan.FromSeconds(2);
         var app = peers.ShippedApp(credential: null);
         Assert.That(StartupLogin(app).Completion.IsCompleted, Is.False, "the login is still running");
 
@@ -58,6 +59,79 @@ public sealed class SqlStartupLoginTests
     }
 
     [Test]
+    public async Task Waiting_for_the_startup_session_counts_against_the_open_budget()
+    {
+        await using var peers = AppPeers.Start();
+        await peers.StartManagedIdentityAsync();
+        peers.Server.Faults.LoginDelay = TimeSpan.FromSeconds(5);
+        var login = SqlStartupLogin.Begin(AppSettings.Configuration(
+            ("Sql__ConnectionString", peers.ProductionConnectionString()),
+            ("Sql__Credential", "ManagedIdentity")));
+        await using var worker = WorkerServices(
+            login,
+            ("Sql__ConnectionString", peers.ProductionConnectionString()),
+            ("Sql__Credential", "ManagedIdentity"),
+            ("Sql__OpenTimeout", "00:00:01"));
+        var factory = worker.GetRequiredService<SqlConnectionFactory>();
+
+        var waited = Stopwatch.StartNew();
+        var refused = Assert.ThrowsAsync<TimeoutException>(() => factory.OpenAsync(CancellationToken.None));
+
+        Assert.That(refused!.Message, Does.Contain("did not finish within 00:00:01"));
+        Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromSeconds(4)), "Sql__OpenTimeout, not the login's 5 s");
+        Assert.That(login.Completion.IsCompleted, Is.False, "the start-up login was still running");
+    }
+
+    [Test]
+    public async Task An_invocation_cancelled_while_it_waits_for_the_startup_session_ends_at_once()
+    {
+        await using var peers = AppPeers.Start();
+        await peers.StartManagedIdentityAsync();
+        peers.Server.Faults.LoginDelay = TimeSpan.FromSeconds(5);
+        var app = peers.ShippedApp(credential: null);
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        Assert.CatchAsync<OperationCanceledException>(() => app.SelectOneAsync(cancellation.Token));
+
+        Assert.That(StartupLogin(app).Completion.IsCompleted, Is.False, "it did not wait for the login");
+    }
+
+    [Test]
+    public async Task A_startup_login_under_other_settings_than_the_workers_never_serves_the_worker()
+    {
+        await using var peers = AppPeers.Start();
+        var endpoint = await peers.StartManagedIdentityAsync(); // the app's principal is the system-assigned identity
+        var userAssigned = TestPrincipal.Create("user-assigned");
+        endpoint.AddUserAssigned(userAssigned);
+        peers.Server.AllowPrincipal(userAssigned.ObjectId);
+
+        // The environment names the system-assigned identity; the worker's own configuration, the user-assigned one.
+        var login = SqlStartupLogin.Begin(AppSettings.Configuration(
+            ("Sql__ConnectionString", peers.ProductionConnectionString()),
+            ("Sql__Credential", "ManagedIdentity")));
+        Assert.That((await login.Completion.WaitAsync(Patience)).Kind, Is.EqualTo(StartupLoginKind.LoggedIn));
+        Assert.That(peers.Server.Counters.LoginsBy(peers.Principal.ObjectId), Is.EqualTo(1), "the start-up session, pooled as the system-assigned identity");
+        await using var worker = WorkerServices(
+            login,
+            ("Sql__ConnectionString", peers.ProductionConnectionString()),
+            ("Sql__Credential", "ManagedIdentity"),
+            ("Sql__ManagedIdentityClientId", userAssigned.AppId));
+        var factory = worker.GetRequiredService<SqlConnectionFactory>();
+
+        for (var i = 0; i < 2; i++)
+        {
+            await using var connection = await factory.OpenAsync(CancellationToken.None);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(login.CredentialFor(worker.GetRequiredService<Microsoft.Extensions.Options.IOptions<SqlOptions>>().Value), Is.Null);
+            Assert.That(peers.Server.Counters.LoginsBy(userAssigned.ObjectId), Is.EqualTo(1), "the worker's opens logged in as its own identity (the pooled one was cleared), then reused that session");
+            Assert.That(peers.Server.Counters.LoginsBy(peers.Principal.ObjectId), Is.EqualTo(1));
+        });
+    }
+
+    [Test]
     public async Task Switched_off_the_first_login_is_the_first_invocations()
     {
         await using var peers = AppPeers.Start();
@@ -66,6 +140,7 @@ public sealed class SqlStartupLoginTests
 
         var outcome = await StartupLogin(app).Completion.WaitAsync(Patience);
         Assert.That(outcome.Kind, Is.EqualTo(StartupLoginKind.NotStarted));
+        Assert.That(outcome.Error, Is.EqualTo("Sql__LoginAtStartup is false"));
         Assert.That(peers.Server.Counters.PhysicalLogins, Is.Zero);
         Assert.That(endpoint.RequestCount, Is.Zero);
 
@@ -73,21 +148,22 @@ public sealed class SqlStartupLoginTests
         Assert.That(peers.Server.Counters.PhysicalLogins, Is.EqualTo(1));
     }
 
-    [Test]
-    public async Task Settings_the_start_refuses_make_no_connection_and_are_still_reported_by_name()
+    [TestCase("Password=not-allowed;")]
+    [TestCase("Encrypt=False;")]
+    [TestCase("TrustServerCertificate=True;")]
+    public async Task Settings_the_start_refuses_make_no_connection_and_are_still_reported_by_name(string refused)
     {
         await using var peers = AppPeers.Start();
         await peers.StartManagedIdentityAsync();
-        var settings = AppSettings.Configuration(
-            ("Sql__ConnectionString", peers.ProductionConnectionString("Password=not-allowed;")),
-            ("Sql__Credential", "ManagedIdentity"));
+        (string, string?)[] settings = [("Sql__ConnectionString", peers.ProductionConnectionString(refused)), ("Sql__Credential", "ManagedIdentity")];
 
-        var login = SqlStartupLogin.Begin(settings);
+        var login = SqlStartupLogin.Begin(AppSettings.Configuration(settings));
         var outcome = await login.Completion.WaitAsync(Patience);
         Assert.That(outcome.Kind, Is.EqualTo(StartupLoginKind.NotStarted));
+        Assert.That(outcome.Error, Does.Contain("do not pass the app's checks"));
 
-        var refused = Assert.Throws<AppSettingException>(() => peers.ShippedApp(credential: null, settings: ("Sql__ConnectionString", peers.ProductionConnectionString("Password=not-allowed;"))));
-        Assert.That(refused!.Message, Does.StartWith("Sql__ConnectionString: "));
+        var start = Assert.Throws<AppSettingException>(() => peers.ShippedApp(credential: null, settings: settings));
+        Assert.That(start!.Message, Does.StartWith("Sql__ConnectionString: "));
         Assert.That(peers.Server.Counters.PhysicalLogins + peers.Server.Counters.FailedLogins, Is.Zero);
         Assert.That(peers.Server.Counters.TokensSeenBy(peers.Principal.ObjectId), Is.Empty, "a token the early request got went nowhere");
     }
@@ -160,4 +236,12 @@ public sealed class SqlStartupLoginTests
     }
 
     private static SqlStartupLogin StartupLogin(AppUnderTest app) => app.Services.GetRequiredService<SqlStartupLogin>();
+
+    /// <summary>The app's SQL services as the worker's container holds them, from the worker's own settings.</summary>
+    private static ServiceProvider WorkerServices(SqlStartupLogin login, params (string Key, string? Value)[] settings) =>
+        new ServiceCollection()
+            .AddSingleton(AppSettings.Configuration(settings))
+            .AddLogging()
+            .AddAzureSql(login)
+            .BuildServiceProvider();
 }

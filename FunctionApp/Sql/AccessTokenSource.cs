@@ -33,7 +33,8 @@ public sealed partial class AccessTokenSource
 
     private readonly TokenCredential _credential;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    private ILogger _logger; // handed on by ContinueFrom
+    private AccessTokenSource? _successor;
     private readonly SqlMetrics _metrics;
     private readonly ConcurrentDictionary<string, ScopeCache> _scopes = new(StringComparer.Ordinal);
 
@@ -103,6 +104,9 @@ public sealed partial class AccessTokenSource
             _scopes.TryAdd(scope, cache);
         }
 
+        // A request it started and that ends later logs as this source's own; a failure it forgets, this one forgets.
+        previous._logger = _logger;
+        previous._successor = this;
         return true;
     }
 
@@ -112,6 +116,7 @@ public sealed partial class AccessTokenSource
     /// </summary>
     internal void ForgetFailures()
     {
+        _successor?.ForgetFailures();
         var now = _time.GetUtcNow();
         foreach (var cache in _scopes.Values)
         {

@@ -35,6 +35,10 @@ internal sealed partial class SqlConnectionFactory
     // pool would). Dropped once it has ended, so later opens read one null field.
     private Task? _startupLogin;
 
+    // The start-up login asked another credential than this factory's: its session, pooled after the clear below, is
+    // cleared once more when it has ended.
+    private bool _clearAfterStartupLogin;
+
     /// <param name="options">The validated <c>Sql</c> settings.</param>
     /// <param name="tokenSource">The app's token source, registered for this database with the static callback.</param>
     /// <param name="metrics">The app's SQL metrics.</param>
@@ -58,8 +62,8 @@ internal sealed partial class SqlConnectionFactory
         if (replaced is not null && !tokenSource.ContinueFrom(replaced))
         {
             // Sessions pooled under the previous source's identity must not be handed out under this one.
-            using var connection = Create();
-            SqlConnection.ClearPool(connection);
+            ClearPool();
+            _clearAfterStartupLogin = startupLogin is not null;
         }
 
         _openRetry = SqlConfigurableRetryFactory.CreateExponentialRetryProvider(new SqlRetryLogicOption
@@ -97,16 +101,6 @@ internal sealed partial class SqlConnectionFactory
     /// </summary>
     public async Task<SqlConnection> OpenAsync(bool retry, CancellationToken cancellationToken)
     {
-        if (_startupLogin is { } startupLogin)
-        {
-            if (!startupLogin.IsCompleted)
-            {
-                await startupLogin.WaitAsync(cancellationToken).ConfigureAwait(false); // it never faults
-            }
-
-            _startupLogin = null;
-        }
-
         // The first try runs without the retry provider (which clones its retry logic and makes a closure, a list and
         // a state machine for every open, even one served from the pool); the provider takes over only after a failure.
         var connection = new SqlConnection(_connectionString) { AccessTokenCallback = SqlAccessTokenCallback.Instance };
@@ -116,8 +110,26 @@ internal sealed partial class SqlConnectionFactory
         CancellationTokenRegistration invocationCancelled = default;
         try
         {
+            if (_startupLogin is { } startupLogin)
+            {
+                // Waiting for the start-up session is part of the open: the same budget bounds it.
+                if (!startupLogin.IsCompleted)
+                {
+                    invocationCancelled = EndBudgetOnCancel(budget, cancellationToken);
+                    await startupLogin.WaitAsync(budget.Token).ConfigureAwait(false); // it never faults
+                }
+
+                if (_clearAfterStartupLogin)
+                {
+                    _clearAfterStartupLogin = false;
+                    ClearPool();
+                }
+
+                _startupLogin = null;
+            }
+
             var firstTry = connection.OpenAsync(SqlConnectionOverrides.OpenWithoutRetry, budget.Token);
-            if (!firstTry.IsCompleted)
+            if (!firstTry.IsCompleted && invocationCancelled == default)
             {
                 invocationCancelled = EndBudgetOnCancel(budget, cancellationToken);
             }
@@ -161,6 +173,13 @@ internal sealed partial class SqlConnectionFactory
             await invocationCancelled.DisposeAsync().ConfigureAwait(false);
             _budgets.Return(budget);
         }
+    }
+
+    /// <summary>Marks this pool's sessions for closing: none is handed out again.</summary>
+    private void ClearPool()
+    {
+        using var connection = Create();
+        SqlConnection.ClearPool(connection);
     }
 
     /// <summary>

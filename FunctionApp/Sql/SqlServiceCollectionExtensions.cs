@@ -27,13 +27,11 @@ internal static class SqlServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
+        services.TryAddSingleton(sp => new SqlMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         if (startupLogin is not null)
         {
             services.AddSingleton(startupLogin);
-            services.TryAddSingleton(startupLogin.Metrics);
         }
-
-        services.TryAddSingleton(sp => new SqlMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
 
         // A credential registered before this (tests) wins; otherwise the startup login's, or the one Sql__Credential names.
         services.TryAddSingleton<TokenCredential>(sp =>

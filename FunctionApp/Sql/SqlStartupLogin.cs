@@ -11,35 +11,34 @@ namespace AzureSqlFunctions.Sql;
 /// <summary>
 /// The worker's first login, begun by Program.cs before anything else: the credential the settings name gets the first
 /// token while one connection connects, logs in and goes back to the pool — all while the worker builds its host,
-/// connects to the Functions host and indexes its functions. The first invocation then finds a pooled
-/// session and a cached token instead of waiting for the token request, TLS and the login.
+/// connects to the Functions host and indexes its functions. The first invocation then finds a pooled session and a
+/// cached token instead of waiting for the token request, TLS and the login.
 /// </summary>
 /// <remarks>
 /// Its connection is made by a <see cref="SqlConnectionFactory"/> from the same settings, so it has the app's
-/// connection string and static token callback: its session is in the app's pool. The app's own token source then
-/// takes over its credential and token (<see cref="AccessTokenSource.ContinueFrom"/>); the credential the app logs
-/// at startup is this one. <c>Sql__LoginAtStartup=false</c> starts nothing. Settings that do not validate make no
-/// connection (the worker's start reports them); the token request, which starts before the checks, may have run, and
-/// its token goes nowhere. Invocations arriving meanwhile wait for the start-up session rather than log in a second
-/// one beside it. The login makes one try: a failure is logged as a warning once the worker's logging runs and leaves
-/// nothing behind — no back-off, no blocked pool on Azure SQL — so invocations open their own, with their retries.
+/// connection string and static token callback: its session is in the app's pool. When the worker's settings are the
+/// same (<see cref="CredentialFor"/>), the app keeps its credential and its token source takes over the login's token
+/// (<see cref="AccessTokenSource.ContinueFrom"/>); otherwise the app's factory clears that session from the pool.
+/// <c>Sql__LoginAtStartup=false</c> starts nothing. Settings that do not validate make no connection (the worker's
+/// start reports them); the token request, which starts before the checks, may have run, and its token goes nowhere.
+/// Opens arriving meanwhile wait for the start-up session, within their own budget, rather than log in a second one
+/// beside it. The login makes one try: a failure is logged as a warning once the worker's logging runs and leaves
+/// nothing behind — no token back-off, no blocked pool on Azure SQL — so invocations open their own, with their retries.
 /// </remarks>
 public sealed partial class SqlStartupLogin
 {
-
-    private readonly Task<Prepared?> _prepared;
+    private readonly SqlMetrics _metrics = SqlMetrics.Unexported();
+    private readonly Task<Preparation> _prepared;
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task<StartupLoginOutcome> _login;
+    private volatile bool _adopted;
 
     private SqlStartupLogin(IConfiguration configuration)
     {
         // Binding, the credential and the factory are made off the main thread too: its start-up is the critical path.
-        _prepared = Task.Run(() => Prepare(configuration, Metrics));
-        _login = LoginAsync(_prepared, _opened);
+        _prepared = Task.Run(() => Prepare(configuration, _metrics));
+        _login = LoginAsync();
     }
-
-    /// <summary>The app's SQL metrics, shared with the app's container so the start-up login's token request and open count too.</summary>
-    internal SqlMetrics Metrics { get; } = new();
 
     /// <summary>How the login ended (never faults).</summary>
     internal Task<StartupLoginOutcome> Completion => _login;
@@ -66,14 +65,20 @@ public sealed partial class SqlStartupLogin
 
     /// <summary>
     /// The credential the login used, for the app to keep, when <paramref name="settings"/> name the same database,
-    /// credential and token rules; otherwise null (the app makes its own, and its first login clears this one's session).
+    /// credential and token rules; otherwise null (the app makes its own, and its factory clears this one's session).
     /// </summary>
     internal TokenCredential? CredentialFor(SqlOptions settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         // Preparing does no I/O (binding, validation, constructors): this wait is short.
-        var prepared = _prepared.GetAwaiter().GetResult();
-        return prepared is not null && SameLogin(prepared.Settings, settings) ? prepared.Credential : null;
+        var prepared = _prepared.GetAwaiter().GetResult().Prepared;
+        if (prepared is null || !SameLogin(prepared.Settings, settings))
+        {
+            return null;
+        }
+
+        _adopted = true;
+        return prepared.Credential;
     }
 
     /// <summary>Logs how the login ended, when it ends (at once if it has).</summary>
@@ -81,37 +86,50 @@ public sealed partial class SqlStartupLogin
     {
         ArgumentNullException.ThrowIfNull(logger);
         _ = _login.ContinueWith(
-            static (login, state) => Report((ILogger)state!, login.Result),
-            logger,
+            static (login, state) =>
+            {
+                var (self, logger) = ((SqlStartupLogin, ILogger))state!;
+                self.Report(logger, login.Result);
+            },
+            (this, logger),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
     }
 
-    private static void Report(ILogger logger, StartupLoginOutcome outcome)
+    private void Report(ILogger logger, StartupLoginOutcome outcome)
     {
         switch (outcome.Kind)
         {
-            case StartupLoginKind.LoggedIn:
+            case StartupLoginKind.LoggedIn when _adopted:
                 LogLoggedIn(logger, outcome.Target!, outcome.Elapsed.TotalMilliseconds);
+                break;
+            case StartupLoginKind.LoggedIn:
+                LogNotAdopted(logger, outcome.Target!, outcome.Elapsed.TotalMilliseconds);
                 break;
             case StartupLoginKind.Failed:
                 LogFailed(logger, outcome.Target!, outcome.Elapsed.TotalMilliseconds, outcome.ErrorType!, outcome.Error!);
                 break;
             default:
+                LogNotStarted(logger, outcome.Error!);
                 break;
         }
     }
 
-    private static Prepared? Prepare(IConfiguration configuration, SqlMetrics metrics)
+    private static Preparation Prepare(IConfiguration configuration, SqlMetrics metrics)
     {
         try
         {
             var settings = configuration.GetSection(SqlOptions.SectionName).Get<SqlOptions>() ?? new SqlOptions();
             SqlOptions.ApplyCredentialDefault(settings, configuration);
-            if (!settings.LoginAtStartup || string.IsNullOrWhiteSpace(settings.ConnectionString))
+            if (!settings.LoginAtStartup)
             {
-                return null;
+                return new Preparation(null, "Sql__LoginAtStartup is false");
+            }
+
+            if (string.IsNullOrWhiteSpace(settings.ConnectionString))
+            {
+                return new Preparation(null, "Sql__ConnectionString is not among the environment's app settings");
             }
 
             var credential = TokenCredentialFactory.Create(settings);
@@ -125,28 +143,29 @@ public sealed partial class SqlStartupLogin
             _ = token.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             if (new SqlOptionsValidator(configuration).Validate(null, settings).Failed)
             {
-                return null;
+                return new Preparation(null, "the Sql settings do not pass the app's checks (the worker's start names them)");
             }
 
             // Registers the token source for this database: made here, before the app's own factory can be.
             var factory = new SqlConnectionFactory(options, tokenSource, metrics, TimeProvider.System, NullLogger<SqlConnectionFactory>.Instance);
-            return new Prepared(settings, credential, tokenSource, factory, token);
+            return new Preparation(new Prepared(settings, credential, tokenSource, factory, token), null);
         }
-        catch (Exception)
+        catch (Exception ex)
         {
             // A setting that does not bind, a credential that cannot be made: the worker's start names it, or the
             // invocations meet it. Nothing here may stop the worker.
-            return null;
+            return new Preparation(null, $"the Sql settings could not be read ({ex.GetType().Name})");
         }
     }
 
-    private static async Task<StartupLoginOutcome> LoginAsync(Task<Prepared?> preparing, TaskCompletionSource opened)
+    private async Task<StartupLoginOutcome> LoginAsync()
     {
-        var prepared = await preparing.ConfigureAwait(false);
+        var (prepared, notStarted) = await _prepared.ConfigureAwait(false);
         if (prepared is null)
         {
-            opened.SetResult();
-            return new StartupLoginOutcome(StartupLoginKind.NotStarted, null, TimeSpan.Zero, null, null);
+            _opened.SetResult();
+            _metrics.Dispose();
+            return new StartupLoginOutcome(StartupLoginKind.NotStarted, null, TimeSpan.Zero, null, notStarted);
         }
 
         var target = prepared.Factory.Target;
@@ -168,7 +187,7 @@ public sealed partial class SqlStartupLogin
             }
             finally
             {
-                opened.SetResult();
+                _opened.SetResult();
             }
 
             return new StartupLoginOutcome(StartupLoginKind.LoggedIn, target, Stopwatch.GetElapsedTime(started), null, null);
@@ -178,6 +197,10 @@ public sealed partial class SqlStartupLogin
             var message = ex.Message;
             var end = message.AsSpan().IndexOfAny('\r', '\n');
             return new StartupLoginOutcome(StartupLoginKind.Failed, target, Stopwatch.GetElapsedTime(started), ex.GetType().Name, end < 0 ? message : message[..end]);
+        }
+        finally
+        {
+            _metrics.Dispose();
         }
     }
 
@@ -214,13 +237,22 @@ public sealed partial class SqlStartupLogin
     [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Azure SQL {Target}: the login while the worker started failed after {ElapsedMs:F0} ms ({ErrorType}: {Error}); invocations open their own connections")]
     private static partial void LogFailed(ILogger logger, string target, double elapsedMs, string errorType, string error);
 
+    [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "Azure SQL: no login while the worker started: {Reason}")]
+    private static partial void LogNotStarted(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "Azure SQL {Target}: logged in while the worker started, in {ElapsedMs:F0} ms, from the environment's settings, which differ from the worker's: that session is not used")]
+    private static partial void LogNotAdopted(ILogger logger, string target, double elapsedMs);
+
     private sealed record Prepared(SqlOptions Settings, TokenCredential Credential, AccessTokenSource TokenSource, SqlConnectionFactory Factory, Task<AccessToken> Token);
+
+    /// <summary>What preparing gave: the login's parts, or why there is no login.</summary>
+    private readonly record struct Preparation(Prepared? Prepared, string? NotStarted);
 }
 
 /// <summary>How a <see cref="SqlStartupLogin"/> ended.</summary>
 internal enum StartupLoginKind
 {
-    /// <summary>Off, or settings the worker's start will refuse.</summary>
+    /// <summary>Off, or settings the worker's start will refuse (<see cref="StartupLoginOutcome.Error"/> says which).</summary>
     NotStarted,
 
     LoggedIn,
@@ -228,5 +260,5 @@ internal enum StartupLoginKind
     Failed,
 }
 
-/// <summary>How a <see cref="SqlStartupLogin"/> ended, and how long its open took.</summary>
+/// <summary>How a <see cref="SqlStartupLogin"/> ended, how long its open took, and what failed (or why it did not start).</summary>
 internal sealed record StartupLoginOutcome(StartupLoginKind Kind, string? Target, TimeSpan Elapsed, string? ErrorType, string? Error);

@@ -22,8 +22,13 @@ public sealed class SqlMetrics : IDisposable
     private long _invocationsNotOpened;
 
     public SqlMetrics(IMeterFactory? meterFactory = null)
+        : this(meterFactory?.Create(MeterName) ?? new Meter(MeterName))
     {
-        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+    }
+
+    private SqlMetrics(Meter meter)
+    {
+        _meter = meter;
         _tokenRequests = _meter.CreateCounter<long>("sql.token.requests", description: "Access token requests sent to the credential.");
         _tokenRequestFailures = _meter.CreateCounter<long>("sql.token.request_failures", description: "Access token requests the credential failed.");
         _tokenCacheHits = _meter.CreateCounter<long>("sql.token.cache_hits", description: "Access tokens served from the in-memory cache.");
@@ -32,6 +37,12 @@ public sealed class SqlMetrics : IDisposable
         _meter.CreateObservableCounter("sql.invocation.connections_opened", () => Interlocked.Read(ref _invocationsOpened), description: "Invocations that opened their SQL connection.");
         _meter.CreateObservableCounter("sql.invocation.connections_not_opened", () => Interlocked.Read(ref _invocationsNotOpened), description: "Invocations that ended without touching SQL.");
     }
+
+    /// <summary>
+    /// Metrics on a meter no exporter listens to (the start-up login's: its open is not an invocation's, and the app's
+    /// container has the app's own meter).
+    /// </summary>
+    internal static SqlMetrics Unexported() => new(new Meter(MeterName + ".Unexported"));
 
     public void TokenRequested() => _tokenRequests.Add(1);
 

@@ -27,8 +27,8 @@ internal static class ShippedWorker
     }
 
     /// <summary>
-    /// Waits until the worker has said how its start-up login ended (logged in, or failed), so a test begins with the
-    /// worker settled: the start-up session in the pool, or nothing left running.
+    /// Waits until the worker has said how its start-up login ended (logged in, failed, or not started), so a test
+    /// begins with the worker settled: the start-up session in the pool, or nothing left running.
     /// </summary>
     public static Task<WorkerLog> StartupLoginReportedAsync(FunctionsHostPeer host)
     {
