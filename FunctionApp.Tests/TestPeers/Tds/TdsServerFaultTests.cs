@@ -68,7 +68,22 @@ public sealed class TdsServerFaultTests
             }
 
             command.Cancel();
-            Assert.That(async () => { while (await reader.ReadAsync()) { } }, Throws.InstanceOf<SqlException>());
+
+            // SqlClient either reports the cancel ("Operation cancelled by user") or ends the result when the server's
+            // attention acknowledgement arrives (seen both ways on CI): either way the rows stop, after at most what
+            // was already on the wire.
+            var rowsAfterCancel = 0;
+            try
+            {
+                while (await reader.ReadAsync())
+                {
+                    Assert.That(++rowsAfterCancel, Is.LessThan(1_000_000), "rows kept coming after the cancel");
+                }
+            }
+            catch (SqlException cancelled)
+            {
+                Assert.That(cancelled.Message, Does.Contain("cancel").IgnoreCase);
+            }
         }
 
         // SqlClient may end the read before the server has answered the attention; the session serves requests in
