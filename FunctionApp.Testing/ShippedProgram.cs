@@ -25,6 +25,8 @@ internal static class ShippedProgram
     public static void Configure(FunctionsApplicationBuilder builder, bool loginAtStartup = true)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // Program.cs begins it from the environment, before the builder exists; the harness's settings live in the
+        // builder's configuration instead, so it begins from there (the same values, the same login).
         var startupLogin = loginAtStartup ? SqlStartupLogin.Begin(builder.Configuration) : null;
         builder.ConfigureFunctionsWebApplication();
         UseAppMiddleware(builder);

@@ -13,8 +13,8 @@ namespace AzureSqlFunctions;
 
 /// <summary>
 /// How Program.cs runs the built worker: first every options section binds and validates and the SQL path is built
-/// (which logs the credential in use, and how the start-up login went when it ends) — a bad setting stops the worker with exit code 1 and its app-setting name on
-/// stderr — then the worker runs until the host terminates it.
+/// (which logs the credential in use, and how the start-up login went when it ends) — a bad setting stops the worker
+/// with exit code 1 and its app-setting name on stderr — then the worker runs until the host terminates it.
 /// </summary>
 internal static class AppStartup
 {
