@@ -13,6 +13,7 @@ public sealed class TdsFaults
     private int? _dropAfterRows;
     private TdsCommitFault? _commitFault;
     private bool _stallRollback;
+    private HeldLogin? _heldLogin;
 
     internal TdsFaults(string databaseName) => _databaseName = databaseName;
 
@@ -79,6 +80,18 @@ public sealed class TdsFaults
         }
     }
 
+    /// <summary>
+    /// The next login is held once the server has its token (before validating it or answering), until the test
+    /// releases it: the client's open is then in flight with its token sent.
+    /// </summary>
+    public HeldLogin HoldNextLoginAfterToken()
+    {
+        lock (_gate)
+        {
+            return _heldLogin = new HeldLogin();
+        }
+    }
+
     /// <summary>The next COMMIT (transaction manager request) meets <paramref name="fault"/>.</summary>
     public void FailNextCommit(TdsCommitFault fault)
     {
@@ -109,8 +122,20 @@ public sealed class TdsFaults
             _sessionContextError = null;
             _keepSessionContextOnReset = false;
             _dropAfterRows = null;
+            _heldLogin?.Release();
+            _heldLogin = null;
             LoginDelay = TimeSpan.Zero;
             RequestDelay = TimeSpan.Zero;
+        }
+    }
+
+    internal HeldLogin? TakeHeldLogin()
+    {
+        lock (_gate)
+        {
+            var held = _heldLogin;
+            _heldLogin = null;
+            return held;
         }
     }
 
@@ -186,5 +211,24 @@ public sealed class TdsFaults
             _dropAfterRows = null;
             return rows;
         }
+    }
+}
+
+/// <summary>A login the server holds after reading its token (<see cref="TdsFaults.HoldNextLoginAfterToken"/>).</summary>
+public sealed class HeldLogin
+{
+    private readonly TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when a login has reached the hold, its token read.</summary>
+    public Task Arrived => _arrived.Task;
+
+    /// <summary>Lets the held login go on (validation, then the answer).</summary>
+    public void Release() => _released.TrySetResult();
+
+    internal Task HoldAsync(CancellationToken cancellationToken)
+    {
+        _arrived.TrySetResult();
+        return _released.Task.WaitAsync(cancellationToken);
     }
 }

@@ -132,6 +132,48 @@ public sealed class SqlStartupLoginTests
     }
 
     [Test]
+    public async Task A_startup_session_still_logging_in_when_the_workers_factory_clears_the_pool_is_never_handed_out()
+    {
+        await using var peers = AppPeers.Start();
+        var endpoint = await peers.StartManagedIdentityAsync();
+        var userAssigned = TestPrincipal.Create("user-assigned");
+        endpoint.AddUserAssigned(userAssigned);
+        peers.Server.AllowPrincipal(userAssigned.ObjectId);
+        var held = peers.Server.Faults.HoldNextLoginAfterToken();
+
+        // The start-up login's token (the environment's system-assigned identity) is at the server, its login not
+        // answered yet, when the worker's factory is made for the user-assigned identity and clears the pool.
+        var login = SqlStartupLogin.Begin(AppSettings.Configuration(
+            ("Sql__ConnectionString", peers.ProductionConnectionString()),
+            ("Sql__Credential", "ManagedIdentity")));
+        await held.Arrived.WaitAsync(Patience);
+        await using var worker = WorkerServices(
+            login,
+            ("Sql__ConnectionString", peers.ProductionConnectionString()),
+            ("Sql__Credential", "ManagedIdentity"),
+            ("Sql__ManagedIdentityClientId", userAssigned.AppId));
+        var factory = worker.GetRequiredService<SqlConnectionFactory>();
+        var first = factory.OpenAsync(CancellationToken.None);
+        held.Release(); // the start-up session ends its login after the clear
+
+        await using (await first)
+        {
+        }
+
+        await using (await factory.OpenAsync(CancellationToken.None))
+        {
+        }
+
+        var outcome = await login.Completion.WaitAsync(Patience);
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcome.Kind, Is.EqualTo(StartupLoginKind.LoggedIn));
+            Assert.That(peers.Server.Counters.LoginsBy(peers.Principal.ObjectId), Is.EqualTo(1), "the start-up login, as the environment's identity");
+            Assert.That(peers.Server.Counters.LoginsBy(userAssigned.ObjectId), Is.EqualTo(1), "never handed the start-up session: the worker logged in as its own identity");
+        });
+    }
+
+    [Test]
     public async Task Switched_off_the_first_login_is_the_first_invocations()
     {
         await using var peers = AppPeers.Start();

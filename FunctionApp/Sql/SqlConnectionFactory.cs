@@ -35,10 +35,6 @@ internal sealed partial class SqlConnectionFactory
     // pool would). Dropped once it has ended, so later opens read one null field.
     private Task? _startupLogin;
 
-    // The start-up login asked another credential than this factory's: its session, pooled after the clear below, is
-    // cleared once more when it has ended.
-    private bool _clearAfterStartupLogin;
-
     /// <param name="options">The validated <c>Sql</c> settings.</param>
     /// <param name="tokenSource">The app's token source, registered for this database with the static callback.</param>
     /// <param name="metrics">The app's SQL metrics.</param>
@@ -61,9 +57,9 @@ internal sealed partial class SqlConnectionFactory
         var replaced = SqlAccessTokenCallback.Register(builder.DataSource, builder.InitialCatalog, tokenSource, settings.AllowedTokenResourceList);
         if (replaced is not null && !tokenSource.ContinueFrom(replaced))
         {
-            // Sessions pooled under the previous source's identity must not be handed out under this one.
+            // Sessions pooled under the previous source's identity must not be handed out under this one. SqlClient's
+            // clear also dooms one still logging in (a start-up login under other settings): it is never pooled.
             ClearPool();
-            _clearAfterStartupLogin = startupLogin is not null;
         }
 
         _openRetry = SqlConfigurableRetryFactory.CreateExponentialRetryProvider(new SqlRetryLogicOption
@@ -117,12 +113,6 @@ internal sealed partial class SqlConnectionFactory
                 {
                     invocationCancelled = EndBudgetOnCancel(budget, cancellationToken);
                     await startupLogin.WaitAsync(budget.Token).ConfigureAwait(false); // it never faults
-                }
-
-                if (_clearAfterStartupLogin)
-                {
-                    _clearAfterStartupLogin = false;
-                    ClearPool();
                 }
 
                 _startupLogin = null;

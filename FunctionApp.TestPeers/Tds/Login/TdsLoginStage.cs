@@ -26,6 +26,11 @@ internal sealed class TdsLoginStage(TdsServer server, TdsPacketStream packets, b
             return await FailAsync(refusal!, null, cancellationToken);
         }
 
+        if (server.Faults.TakeHeldLogin() is { } held)
+        {
+            await held.HoldAsync(cancellationToken);
+        }
+
         if (server.Faults.LoginDelay > TimeSpan.Zero)
         {
             await Task.Delay(server.Faults.LoginDelay, cancellationToken);
