@@ -64,14 +64,8 @@ public sealed class SqlStartupLoginTests
         await using var peers = AppPeers.Start();
         await peers.StartManagedIdentityAsync();
         peers.Server.Faults.LoginDelay = TimeSpan.FromSeconds(5);
-        var login = SqlStartupLogin.Begin(AppSettings.Configuration(
-            ("Sql__ConnectionString", peers.ProductionConnectionString()),
-            ("Sql__Credential", "ManagedIdentity")));
-        await using var worker = WorkerServices(
-            login,
-            ("Sql__ConnectionString", peers.ProductionConnectionString()),
-            ("Sql__Credential", "ManagedIdentity"),
-            ("Sql__OpenTimeout", "00:00:01"));
+        var login = SqlStartupLogin.Begin(AppSettings.Configuration(ManagedIdentity(peers)));
+        await using var worker = WorkerServices(login, [.. ManagedIdentity(peers), ("Sql__OpenTimeout", "00:00:01")]);
         var factory = worker.GetRequiredService<SqlConnectionFactory>();
 
         var waited = Stopwatch.StartNew();
@@ -101,21 +95,13 @@ public sealed class SqlStartupLoginTests
     {
         await using var peers = AppPeers.Start();
         var endpoint = await peers.StartManagedIdentityAsync(); // the app's principal is the system-assigned identity
-        var userAssigned = TestPrincipal.Create("user-assigned");
-        endpoint.AddUserAssigned(userAssigned);
-        peers.Server.AllowPrincipal(userAssigned.ObjectId);
+        var userAssigned = AddUserAssignedIdentity(peers, endpoint);
 
         // The environment names the system-assigned identity; the worker's own configuration, the user-assigned one.
-        var login = SqlStartupLogin.Begin(AppSettings.Configuration(
-            ("Sql__ConnectionString", peers.ProductionConnectionString()),
-            ("Sql__Credential", "ManagedIdentity")));
+        var login = SqlStartupLogin.Begin(AppSettings.Configuration(ManagedIdentity(peers)));
         Assert.That((await login.Completion.WaitAsync(Patience)).Kind, Is.EqualTo(StartupLoginKind.LoggedIn));
         Assert.That(peers.Server.Counters.LoginsBy(peers.Principal.ObjectId), Is.EqualTo(1), "the start-up session, pooled as the system-assigned identity");
-        await using var worker = WorkerServices(
-            login,
-            ("Sql__ConnectionString", peers.ProductionConnectionString()),
-            ("Sql__Credential", "ManagedIdentity"),
-            ("Sql__ManagedIdentityClientId", userAssigned.AppId));
+        await using var worker = WorkerServices(login, [.. ManagedIdentity(peers), ("Sql__ManagedIdentityClientId", userAssigned.AppId)]);
         var factory = worker.GetRequiredService<SqlConnectionFactory>();
 
         for (var i = 0; i < 2; i++)
@@ -136,22 +122,14 @@ public sealed class SqlStartupLoginTests
     {
         await using var peers = AppPeers.Start();
         var endpoint = await peers.StartManagedIdentityAsync();
-        var userAssigned = TestPrincipal.Create("user-assigned");
-        endpoint.AddUserAssigned(userAssigned);
-        peers.Server.AllowPrincipal(userAssigned.ObjectId);
+        var userAssigned = AddUserAssignedIdentity(peers, endpoint);
         var held = peers.Server.Faults.HoldNextLoginAfterToken();
 
         // The start-up login's token (the environment's system-assigned identity) is at the server, its login not
         // answered yet, when the worker's factory is made for the user-assigned identity and clears the pool.
-        var login = SqlStartupLogin.Begin(AppSettings.Configuration(
-            ("Sql__ConnectionString", peers.ProductionConnectionString()),
-            ("Sql__Credential", "ManagedIdentity")));
+        var login = SqlStartupLogin.Begin(AppSettings.Configuration(ManagedIdentity(peers)));
         await held.Arrived.WaitAsync(Patience);
-        await using var worker = WorkerServices(
-            login,
-            ("Sql__ConnectionString", peers.ProductionConnectionString()),
-            ("Sql__Credential", "ManagedIdentity"),
-            ("Sql__ManagedIdentityClientId", userAssigned.AppId));
+        await using var worker = WorkerServices(login, [.. ManagedIdentity(peers), ("Sql__ManagedIdentityClientId", userAssigned.AppId)]);
         var factory = worker.GetRequiredService<SqlConnectionFactory>();
         var first = factory.OpenAsync(CancellationToken.None);
         held.Release(); // the start-up session ends its login after the clear
@@ -261,9 +239,7 @@ public sealed class SqlStartupLoginTests
     {
         await using var peers = AppPeers.Start();
         await peers.StartManagedIdentityAsync();
-        var login = SqlStartupLogin.Begin(AppSettings.Configuration(
-            ("Sql__ConnectionString", peers.ProductionConnectionString()),
-            ("Sql__Credential", "ManagedIdentity")));
+        var login = SqlStartupLogin.Begin(AppSettings.Configuration(ManagedIdentity(peers)));
         await login.Completion.WaitAsync(Patience);
 
         var same = new SqlOptions { ConnectionString = peers.ProductionConnectionString(), Credential = SqlCredentialKind.ManagedIdentity };
@@ -278,6 +254,19 @@ public sealed class SqlStartupLoginTests
     }
 
     private static SqlStartupLogin StartupLogin(AppUnderTest app) => app.Services.GetRequiredService<SqlStartupLogin>();
+
+    /// <summary>The settings of the app on the peers with the managed-identity endpoint: production connection string, system-assigned identity.</summary>
+    private static (string Key, string? Value)[] ManagedIdentity(AppPeers peers) =>
+        [("Sql__ConnectionString", peers.ProductionConnectionString()), ("Sql__Credential", "ManagedIdentity")];
+
+    /// <summary>A second identity: served by <paramref name="endpoint"/> as user-assigned, and a contained user of the database.</summary>
+    private static TestPrincipal AddUserAssignedIdentity(AppPeers peers, ManagedIdentityEndpoint endpoint)
+    {
+        var userAssigned = TestPrincipal.Create("user-assigned");
+        endpoint.AddUserAssigned(userAssigned);
+        peers.Server.AllowPrincipal(userAssigned.ObjectId);
+        return userAssigned;
+    }
 
     /// <summary>The app's SQL services as the worker's container holds them, from the worker's own settings.</summary>
     private static ServiceProvider WorkerServices(SqlStartupLogin login, params (string Key, string? Value)[] settings) =>
