@@ -32,6 +32,9 @@ internal sealed class WorkerTelemetryModeTests
         ("Sql__AllowInsecureTransport", "true"),
         ("Sql__Credential", "AzureCli"),
         ("Maintenance__PurgeSchedule", "0 0 3 * * *"),
+        // The purge's login makes the first token request: a start-up login would make it (and log its warning, with no
+        // invocation id) before any invocation.
+        ("Sql__LoginAtStartup", "false"),
     ];
 
     [OneTimeSetUp]

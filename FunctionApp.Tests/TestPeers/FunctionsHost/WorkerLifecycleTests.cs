@@ -9,6 +9,9 @@ internal sealed class WorkerLifecycleTests
     // A syntactically valid target the worker never reaches in these tests (no invocation is made).
     private const string UnusedSqlServer = "Server=tcp:127.0.0.1,1;Database=appdb;Encrypt=False";
 
+    // No identity endpoint here: a start-up login's token request would go to the instance metadata address, off loopback.
+    private static readonly (string, string?) NoStartupLogin = ("Sql__LoginAtStartup", "false");
+
     [TestCase(null, "Sql__ConnectionString", TestName = "Sql__ConnectionString missing")]
     [TestCase("Bogus", "Sql__Credential", TestName = "Sql__Credential unknown")]
     public void A_bad_app_setting_makes_the_worker_exit_non_zero_naming_the_setting(string? credential, string setting)
@@ -30,7 +33,7 @@ internal sealed class WorkerLifecycleTests
     public async Task WorkerTerminate_ends_the_worker_by_itself_within_the_hosts_grace_period()
     {
         await using var host = await FunctionsHostPeer.StartAsync(ShippedWorker.Options(
-            ("Sql__ConnectionString", UnusedSqlServer), ("Sql__AllowInsecureTransport", "true"), ("Sql__Credential", "ManagedIdentity"), ("Maintenance__PurgeSchedule", "0 0 3 * * *")));
+            ("Sql__ConnectionString", UnusedSqlServer), ("Sql__AllowInsecureTransport", "true"), ("Sql__Credential", "ManagedIdentity"), ("Maintenance__PurgeSchedule", "0 0 3 * * *"), NoStartupLogin));
         var stopping = Stopwatch.StartNew();
 
         var exitCode = await host.StopAsync();
@@ -47,7 +50,7 @@ internal sealed class WorkerLifecycleTests
     public async Task Disposing_the_peer_kills_a_worker_that_still_runs()
     {
         var host = await FunctionsHostPeer.StartAsync(ShippedWorker.Options(
-            ("Sql__ConnectionString", UnusedSqlServer), ("Sql__AllowInsecureTransport", "true"), ("Sql__Credential", "ManagedIdentity"), ("Maintenance__PurgeSchedule", "0 0 3 * * *")));
+            ("Sql__ConnectionString", UnusedSqlServer), ("Sql__AllowInsecureTransport", "true"), ("Sql__Credential", "ManagedIdentity"), ("Maintenance__PurgeSchedule", "0 0 3 * * *"), NoStartupLogin));
         var processId = host.ProcessId;
 
         await host.DisposeAsync();
