@@ -236,11 +236,12 @@ public sealed partial class AccessTokenSource
     /// </summary>
     private async Task<AccessToken> RequestBoundedAsync(string scope)
     {
+        // One timer, started before the credential is called: it cancels the call and ends the wait for it alike.
         using var timeout = new CancellationTokenSource(RequestTimeout, _time);
         var call = _credential.GetTokenAsync(new TokenRequestContext([scope]), timeout.Token).AsTask();
         try
         {
-            return await call.WaitAsync(RequestTimeout, _time).ConfigureAwait(false);
+            return await call.WaitAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && timeout.IsCancellationRequested))
         {
