@@ -25,6 +25,13 @@ for trx in "$results"/*.trx; do
   skipped=$((skipped + $(value notExecuted)))
 done
 
+# The failed tests by name, next to the summary line (dotnet test prints them far above it, among the passes).
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"' "$trx" \
+    | sed -n 's/.* testName="\([^"]*\)".*/FAILED: \1/p' || true
+done
+
 if [ "$files" -eq 0 ] && [ "$status" -ne 0 ]; then
   failed=$((failed + 1)) # the build or the test host failed before any result was written
 fi

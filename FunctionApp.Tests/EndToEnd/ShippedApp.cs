@@ -48,7 +48,15 @@ internal sealed class ShippedApp : IAsyncDisposable
     /// <paramref name="signIn"/>: the token issuer the worker trusts (default: the shared one; a fixture that counts
     /// the issuer's metadata requests brings its own).
     /// </summary>
-    public static async Task<ShippedApp> StartAsync(int maxPoolSize = 100, Action<AppPeers, ManagedIdentityEndpoint>? prepare = null, ApiSignIn? signIn = null, params (string Key, string? Value)[] settings)
+    public static Task<ShippedApp> StartAsync(int maxPoolSize = 100, Action<AppPeers, ManagedIdentityEndpoint>? prepare = null, ApiSignIn? signIn = null, params (string Key, string? Value)[] settings) =>
+        StartAsync(maxPoolSize, prepare, signIn, settled: true, settings);
+
+    /// <summary>
+    /// As <see cref="StartAsync(int, Action{AppPeers, ManagedIdentityEndpoint}?, ApiSignIn?, (string Key, string? Value)[])"/>,
+    /// returning as soon as the worker has started when <paramref name="settled"/> is false (its start-up login may
+    /// still be running: for tests of what meets it).
+    /// </summary>
+    public static async Task<ShippedApp> StartAsync(int maxPoolSize, Action<AppPeers, ManagedIdentityEndpoint>? prepare, ApiSignIn? signIn, bool settled, params (string Key, string? Value)[] settings)
     {
         var workerPath = ShippedWorker.Path;
         var peers = AppPeers.Start();
@@ -91,6 +99,11 @@ internal sealed class ShippedApp : IAsyncDisposable
         }
 
         // Every test begins with the worker settled: the start-up session pooled, or its failure (or absence) said.
+        if (!settled)
+        {
+            return app;
+        }
+
         try
         {
             await ShippedWorker.StartupLoginReportedAsync(app.Host);

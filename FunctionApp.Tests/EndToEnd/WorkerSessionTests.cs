@@ -1,4 +1,5 @@
 using AzureSqlFunctions.Tests.Todos;
+using AzureSqlFunctions.TestPeers.Tds;
 using AzureSqlFunctions.Todos;
 using static AzureSqlFunctions.Tests.EndToEnd.WorkerHttp;
 
@@ -55,6 +56,37 @@ internal sealed class WorkerSessionTests
         {
             Assert.That(result.Status(), Is.EqualTo(200), result.ToString);
             Assert.That(app.Sql.Counters.PhysicalLogins, Is.EqualTo(1), "the invocation was served by the start-up session");
+            Assert.That(app.Identity.TokensIssued, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task An_invocation_that_arrives_during_the_startup_login_waits_for_its_session_and_logs_in_no_other()
+    {
+        // In the worker, not in this test process: once SqlClient's connection factory is 4 minutes old it prunes,
+        // every 30 s, each pool with no connection yet, even one whose first connection is still logging in (that
+        // session is then closed when it is returned). A fresh worker's pool is never pruned during its start-up login.
+        var table = new TodoTable();
+        HeldLogin? held = null;
+        await using var app = await ShippedApp.StartAsync(100, (peers, _) =>
+        {
+            table.ServeOn(peers.Server);
+            held = peers.Server.Faults.HoldNextLoginAfterToken();
+        }, signIn: null, settled: false);
+        table.Add("asked for early");
+        await held!.Arrived.WaitAsync(Bound); // the start-up login has sent its token; the server holds its answer
+
+        var call = app.Host.SendHttpAsync(Get("/api/todos/1"));
+        await Task.Delay(TimeSpan.FromMilliseconds(500)); // the invocation reaches its open (arriving later, it would find the session pooled)
+        Assert.That(call.IsCompleted, Is.False, "it waits for the start-up session");
+        held.Release();
+        var result = await call.WaitAsync(Bound);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Status(), Is.EqualTo(200), result.ToString);
+            Assert.That(app.Sql.Counters.PhysicalLogins, Is.EqualTo(1), "served by the start-up session, no login beside it");
+            Assert.That(app.Sql.Counters.MaxConcurrentSessions, Is.EqualTo(1));
             Assert.That(app.Identity.TokensIssued, Is.EqualTo(1));
         });
     }

@@ -39,26 +39,6 @@ public sealed class SqlStartupLoginTests
     }
 
     [Test]
-    public async Task An_invocation_that_arrives_during_the_startup_login_does_not_log_in_a_second_session()
-    {
-        await using var peers = AppPeers.Start();
-        var endpoint = await peers.StartManagedIdentityAsync();
-        peers.Server.Faults.LoginDelay = TimeSpan.FromSeconds(2);
-        var app = peers.ShippedApp(credential: null);
-        Assert.That(StartupLogin(app).Completion.IsCompleted, Is.False, "the login is still running");
-
-        Assert.That(await app.SelectOneAsync(), Is.EqualTo(1));
-
-        var outcome = await StartupLogin(app).Completion.WaitAsync(Patience);
-        Assert.Multiple(() =>
-        {
-            Assert.That(outcome.Kind, Is.EqualTo(StartupLoginKind.LoggedIn), outcome.Error);
-            Assert.That(peers.Server.Counters.PhysicalLogins, Is.EqualTo(1));
-            Assert.That(endpoint.RequestCount, Is.EqualTo(1));
-        });
-    }
-
-    [Test]
     public async Task Waiting_for_the_startup_session_counts_against_the_open_budget()
     {
         await using var peers = AppPeers.Start();
