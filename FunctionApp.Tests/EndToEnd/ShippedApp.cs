@@ -46,17 +46,10 @@ internal sealed class ShippedApp : IAsyncDisposable
     /// Starts the peers and the worker; <paramref name="settings"/> override the production-like ones (a null value
     /// removes a setting). <paramref name="prepare"/> runs before the worker starts (register handlers, arm faults).
     /// <paramref name="signIn"/>: the token issuer the worker trusts (default: the shared one; a fixture that counts
-    /// the issuer's metadata requests brings its own).
+    /// the issuer's metadata requests brings its own). <paramref name="settled"/> false returns as soon as the worker has
+    /// started, its start-up login perhaps still running (for tests of what meets it).
     /// </summary>
-    public static Task<ShippedApp> StartAsync(int maxPoolSize = 100, Action<AppPeers, ManagedIdentityEndpoint>? prepare = null, ApiSignIn? signIn = null, params (string Key, string? Value)[] settings) =>
-        StartAsync(maxPoolSize, prepare, signIn, settled: true, settings);
-
-    /// <summary>
-    /// As <see cref="StartAsync(int, Action{AppPeers, ManagedIdentityEndpoint}?, ApiSignIn?, (string Key, string? Value)[])"/>,
-    /// returning as soon as the worker has started when <paramref name="settled"/> is false (its start-up login may
-    /// still be running: for tests of what meets it).
-    /// </summary>
-    public static async Task<ShippedApp> StartAsync(int maxPoolSize, Action<AppPeers, ManagedIdentityEndpoint>? prepare, ApiSignIn? signIn, bool settled, params (string Key, string? Value)[] settings)
+    public static async Task<ShippedApp> StartAsync(int maxPoolSize = 100, Action<AppPeers, ManagedIdentityEndpoint>? prepare = null, ApiSignIn? signIn = null, bool settled = true, params (string Key, string? Value)[] settings)
     {
         var workerPath = ShippedWorker.Path;
         var peers = AppPeers.Start();

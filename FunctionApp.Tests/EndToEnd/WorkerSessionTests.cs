@@ -68,11 +68,13 @@ internal sealed class WorkerSessionTests
         // session is then closed when it is returned). A fresh worker's pool is never pruned during its start-up login.
         var table = new TodoTable();
         HeldLogin? held = null;
-        await using var app = await ShippedApp.StartAsync(100, (peers, _) =>
-        {
-            table.ServeOn(peers.Server);
-            held = peers.Server.Faults.HoldNextLoginAfterToken();
-        }, signIn: null, settled: false);
+        await using var app = await ShippedApp.StartAsync(
+            prepare: (peers, _) =>
+            {
+                table.ServeOn(peers.Server);
+                held = peers.Server.Faults.HoldNextLoginAfterToken();
+            },
+            settled: false);
         table.Add("asked for early");
         await held!.Arrived.WaitAsync(Bound); // the start-up login has sent its token; the server holds its answer
 
