@@ -26,22 +26,24 @@ namespace AzureSqlFunctions.Benchmarks.Targets;
 /// <item><c>GET /api/todos/abc</c>: the same function answering 400 before any SQL (the middleware opens nothing).</item>
 /// </list>
 /// The baseline is the same two kinds of call to a bare worker (FunctionApp.Benchmarks.BareWorker: Microsoft's
-/// template, the builder and ASP.NET Core integration only) whose one function makes the same statements plainly: a
-/// pooled <c>SqlConnection</c> with a static token callback over one <c>ManagedIdentityCredential</c>, the same
-/// session context call, the same read with Dapper. It runs under its own host peer beside the app's, on the same TDS
-/// peer and identity endpoint. So (app with − without) ÷ (bare with − without) is what the app's unit of work, its
-/// telemetry and its way of opening add to an invocation's SQL, against what a team writes without the app; the work
-/// both workers do without SQL (routing, the proxied HTTP, the bearer check the bare worker does not make) is
-/// subtracted on each side. Issue 10 first judged the app's difference against a plain client process outside any
-/// worker; that charged the worker's own cost of a round trip (about 2.5–3.5 × the small process's, the bare worker's
-/// alike) to the middleware. Those ratios are still printed, not judged: against a plain client making the same two
-/// statements, and against issue 10's one-statement open + <c>SELECT 1</c>. Each kind's line says what the TDS peer
-/// received per call (statements, connection resets, transactions, logins), so the sides are seen to send the same,
-/// and the CPU each process spent. The kinds alternate in blocks, order rotated per round, so other work on a shared
-/// machine lands on all of them; as every ratio target, decided by the median over rounds of each round's ratio
-/// (block medians); the medians over every call are printed beside it. Then invocations per second of
-/// <c>GET /api/todos/1</c> at 1, 8 and 32 concurrent callers, the app's and the bare worker's.
-/// Self-contained: its own peers, both workers and the client process.
+/// template, the builder and ASP.NET Core integration) whose one function makes the same statements plainly: a pooled
+/// <c>SqlConnection</c> with a static token callback over one <c>ManagedIdentityCredential</c>, the same session
+/// context call, the same read with Dapper. It runs with the telemetry the app ships (<c>Bare__Telemetry</c>:
+/// Microsoft's documented OpenTelemetry setup for the worker, SqlClient's dependency spans, Azure Monitor export to an
+/// ingestion peer of its own) under its own host peer, beside the app's, on the same TDS peer and identity endpoint.
+/// So (app with − without) ÷ (bare with − without) is what the app's unit of work and its way of opening add to an
+/// invocation's SQL, against what a team with the same telemetry writes without the app; the work both workers do
+/// without SQL (routing, the proxied HTTP, the bearer check the bare worker does not make) is subtracted on each side.
+/// A third worker, the same template without telemetry, prints what that telemetry costs (not judged). Issue 10 first
+/// judged the app's difference against a plain client process outside any worker; that charged the worker's own cost
+/// of a round trip (about 2.5–3.5 × the small process's, the bare worker's alike) to the middleware. Those ratios are
+/// still printed, not judged: against a plain client making the same two statements, and against issue 10's
+/// one-statement open + <c>SELECT 1</c>. Each kind's line says what the TDS peer received per call (statements,
+/// connection resets, transactions, logins), so the sides are seen to send the same, and the CPU each process spent.
+/// The kinds alternate in blocks, order rotated per round, so other work on a shared machine lands on all of them; as
+/// every ratio target, decided by the median over rounds of each round's ratio (block medians); the medians over every
+/// call are printed beside it. Then invocations per second of <c>GET /api/todos/1</c> at 1, 8 and 32 concurrent
+/// callers, for each worker. Self-contained: its own peers, the three workers and the client process.
 /// </summary>
 internal static class WorkerProcessTarget
 {
@@ -93,28 +95,32 @@ internal static class WorkerProcessTarget
         options.AppSettings["Sql__ManagedIdentityClientId"] = peers.Principal.AppId;
         options.AppSettings["Maintenance__PurgeSchedule"] = "0 0 3 * * *";
         options.AppSettings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = ingestion.ConnectionString; // telemetry on, as in Azure
-        FunctionsHostPeer host, bare;
+        await using var bareIngestion = await AzureMonitorIngestionSink.StartAsync();
+        FunctionsHostPeer host, bare, bareTelemetry;
         using (identity.ApplyToEnvironment())
         {
             host = await FunctionsHostPeer.StartAsync(options);
-            bare = await FunctionsHostPeer.StartAsync(BareOptions(options, owner));
+            bare = await FunctionsHostPeer.StartAsync(BareOptions(options, owner, telemetryTo: null));
+            bareTelemetry = await FunctionsHostPeer.StartAsync(BareOptions(options, owner, telemetryTo: bareIngestion));
         }
 
         await using (host)
         await using (bare)
+        await using (bareTelemetry)
         using (var client = PlainClient.Start(connectionString, token, owner))
         {
             var kinds = new Kind[]
             {
                 Kind.Each("app, with SQL: GET /api/todos/1 (pooled open + session context call + one-row read)", () => InvokeAsync(host, "/api/todos/1", 200)),
                 Kind.Each("app, without SQL: GET /api/todos/abc (400 before any SQL)", () => InvokeAsync(host, "/api/todos/abc", 400)),
-                Kind.Each("bare worker, with SQL: GET /api/todos/1 (plain pooled open + the same context call and read)", () => InvokeAsync(bare, "/api/todos/1", 200)),
-                Kind.Each("bare worker, without SQL: GET /api/todos/abc (400 before any SQL)", () => InvokeAsync(bare, "/api/todos/abc", 400)),
+                Kind.Each("bare worker with the app's telemetry, with SQL: GET /api/todos/1 (plain pooled open + the same context call and read)", () => InvokeAsync(bareTelemetry, "/api/todos/1", 200)),
+                Kind.Each("bare worker with the app's telemetry, without SQL: GET /api/todos/abc (400 before any SQL)", () => InvokeAsync(bareTelemetry, "/api/todos/abc", 400)),
+                Kind.Each("bare worker, with SQL: GET /api/todos/1 (the same, no telemetry)", () => InvokeAsync(bare, "/api/todos/1", 200)),
+                Kind.Each("bare worker, without SQL: GET /api/todos/abc", () => InvokeAsync(bare, "/api/todos/abc", 400)),
                 new("plain pooled SqlConnection open + SELECT 1, own process", count => client.RunAsync(SelectOne, count)),
                 new("plain pooled SqlConnection open + the function's context call and read, own process", count => client.RunAsync(FunctionRead, count)),
-                Kind.Each("plain pooled SqlConnection open + SELECT 1, beside the TDS peer", () => PlainAsync(connectionString, token, owner, SelectOne)),
             };
-            var (with, without, bareWith, bareWithout, plain, plainRead, beside) = (kinds[0], kinds[1], kinds[2], kinds[3], kinds[4], kinds[5], kinds[6]);
+            var (with, without, twinWith, twinWithout, bareWith, bareWithout, plain, plainRead) = (kinds[0], kinds[1], kinds[2], kinds[3], kinds[4], kinds[5], kinds[6], kinds[7]);
 
             foreach (var kind in kinds)
             {
@@ -123,19 +129,27 @@ internal static class WorkerProcessTarget
 
             peers.Server.ResetCounters(); // drops the statement log; logins from here on are new ones
             var roundRatios = new List<double>(scale.Rounds);
+            var telemetryRatios = new List<double>(scale.Rounds);
+            var withoutTelemetryRatios = new List<double>(scale.Rounds);
             var plainRatios = new List<double>(scale.Rounds);
             var selectOneRatios = new List<double>(scale.Rounds);
-            using var appWorker = Process.GetProcessById(host.ProcessId);
-            using var bareWorker = Process.GetProcessById(bare.ProcessId);
+            using var appProcess = Process.GetProcessById(host.ProcessId);
+            using var twinProcess = Process.GetProcessById(bareTelemetry.ProcessId);
+            using var bareProcess = Process.GetProcessById(bare.ProcessId);
+            Process[] workers = [appProcess, twinProcess, bareProcess];
             for (var round = 0; round < scale.Rounds; round++)
             {
                 for (var k = 0; k < kinds.Length; k++)
                 {
-                    await kinds[(k + round) % kinds.Length].MeasureAsync(scale.Block, appWorker, bareWorker, peers.Server.Counters);
+                    await kinds[(k + round) % kinds.Length].MeasureAsync(scale.Block, workers, peers.Server.Counters);
                 }
 
                 var added = with.LastMedian - without.LastMedian;
-                roundRatios.Add(added / (bareWith.LastMedian - bareWithout.LastMedian));
+                var twinAdded = twinWith.LastMedian - twinWithout.LastMedian;
+                var bareAdded = bareWith.LastMedian - bareWithout.LastMedian;
+                roundRatios.Add(added / twinAdded);
+                telemetryRatios.Add(twinAdded / bareAdded);
+                withoutTelemetryRatios.Add(added / bareAdded);
                 plainRatios.Add(added / plainRead.LastMedian);
                 selectOneRatios.Add(added / plain.LastMedian);
             }
@@ -145,36 +159,40 @@ internal static class WorkerProcessTarget
             var throughputFailures = 0;
             foreach (var callers in Concurrency)
             {
-                foreach (var (name, worker) in new[] { ("app", host), ("bare worker", bare) })
+                foreach (var (name, worker) in new[] { ("app", host), ("bare worker with the app's telemetry", bareTelemetry), ("bare worker", bare) })
                 {
                     var (perSecond, p50, p99, failures) = await ThroughputAsync(worker, callers, TimeSpan.FromSeconds(scale.ThroughputSeconds));
                     throughputFailures += failures;
-                    throughput.Add(string.Create(CultureInfo.InvariantCulture, $"  throughput of GET /api/todos/1 with {callers,2} concurrent callers, {name,-11}: {perSecond,5:F0} invocations/s (p50 {p50:F2} ms, p99 {p99:F2} ms, failures {failures})"));
+                    throughput.Add(string.Create(CultureInfo.InvariantCulture, $"  throughput of GET /api/todos/1 with {callers,2} concurrent callers, {name,-35}: {perSecond,5:F0} invocations/s (p50 {p50:F2} ms, p99 {p99:F2} ms, failures {failures})"));
                 }
             }
 
             var maxSessions = peers.Server.Counters.MaxConcurrentSessions;
-            var exitCode = await host.StopAsync();
-            var bareExitCode = await bare.StopAsync();
+            var exits = new List<string>();
+            foreach (var (name, worker) in new[] { ("app", host), ("bare worker with the app's telemetry", bareTelemetry), ("bare worker", bare) })
+            {
+                exits.Add($"{name} {await worker.StopAsync()}{(worker.WasKilled ? " (killed)" : string.Empty)}");
+            }
 
             var appAdded = with.Median - without.Median;
-            var bareAdded = bareWith.Median - bareWithout.Median;
+            var twinAddedAll = twinWith.Median - twinWithout.Median;
+            var bareAddedAll = bareWith.Median - bareWithout.Median;
             var failuresTotal = kinds.Sum(k => k.Failures) + throughputFailures;
-            var build = ShippedWorker.Build;
             var ratio = Percentiles.Median(roundRatios);
             var lines = new List<string>
             {
-                $"  workers: {build} builds, the app ({workerPath}) and the bare template worker ({ShippedWorker.BarePath}), Worker {host.WorkerVersion}; warm-up {scale.WarmUp}, then {scale.Rounds} rounds × {scale.Block} of each kind, order rotated per round",
+                $"  workers: {ShippedWorker.Build} builds, the app ({workerPath}) and the bare template worker ({ShippedWorker.BarePath}) twice, with and without the app's telemetry; Worker {host.WorkerVersion}; warm-up {scale.WarmUp}, then {scale.Rounds} rounds × {scale.Block} of each kind, order rotated per round",
             };
             lines.AddRange(kinds.Select(k => "  " + k));
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  over all calls: app {with.Median:F3} − {without.Median:F3} = {appAdded:F3} ms vs bare worker {bareWith.Median:F3} − {bareWithout.Median:F3} = {bareAdded:F3} ms (medians of every call): {appAdded / bareAdded:F3}"));
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  not judged — the app's (with − without) against the same two statements from a plain client process, outside any worker (what a worker's SQL costs over a small process's): median of rounds {Percentiles.Median(plainRatios):F3}, over all calls {appAdded / plainRead.Median:F3}; the bare worker's over the same: {bareAdded / plainRead.Median:F3}"));
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  not judged — against issue 10's plain open + SELECT 1 (one statement where the signed-in function sends two): median of rounds {Percentiles.Median(selectOneRatios):F3}, over all calls {appAdded / plain.Median:F3}; beside the TDS peer: {appAdded / beside.Median:F3}"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  over all calls: app {with.Median:F3} − {without.Median:F3} = {appAdded:F3} ms vs bare worker with the app's telemetry {twinWith.Median:F3} − {twinWithout.Median:F3} = {twinAddedAll:F3} ms (medians of every call): {appAdded / twinAddedAll:F3}"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  not judged — what the telemetry costs (OpenTelemetry with SqlClient's dependency spans and Azure Monitor export), bare worker with it ÷ without it: median of rounds {Percentiles.Median(telemetryRatios):F3}, over all calls {twinAddedAll / bareAddedAll:F3}; the app ÷ the bare worker without telemetry: median of rounds {Percentiles.Median(withoutTelemetryRatios):F3}, over all calls {appAdded / bareAddedAll:F3}"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  not judged — the app's (with − without) against the same two statements from a plain client process, outside any worker (what a worker's SQL costs over a small process's): median of rounds {Percentiles.Median(plainRatios):F3}, over all calls {appAdded / plainRead.Median:F3}; the bare worker's (no telemetry) over the same: {bareAddedAll / plainRead.Median:F3}"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  not judged — against issue 10's plain open + SELECT 1 (one statement where the signed-in function sends two): median of rounds {Percentiles.Median(selectOneRatios):F3}, over all calls {appAdded / plain.Median:F3}"));
             lines.AddRange(throughput);
-            lines.Add($"  logins while measuring latency {loginsWhileMeasuring}; SQL sessions at most {maxSessions} (Max Pool Size 100 each); exit codes after WorkerTerminate: app {exitCode}{(host.WasKilled ? " (killed)" : string.Empty)}, bare worker {bareExitCode}{(bare.WasKilled ? " (killed)" : string.Empty)}; telemetry the app exported to the ingestion peer: {ingestion.Requests} requests, {ingestion.Bytes / 1024.0:F0} KB");
+            lines.Add($"  logins while measuring latency {loginsWhileMeasuring}; SQL sessions at most {maxSessions} (Max Pool Size 100 per worker); exit codes after WorkerTerminate: {string.Join(", ", exits)}; telemetry exported to the ingestion peers: app {ingestion.Requests} requests, {ingestion.Bytes / 1024.0:F0} KB; bare worker {bareIngestion.Requests} requests, {bareIngestion.Bytes / 1024.0:F0} KB");
             return (new TargetResult(
                 Number,
-                "HTTP invocation through the worker process, the app's (with SQL − without SQL) vs the bare template worker's running the same SQL plainly",
+                "HTTP invocation through the worker process, the app's (with SQL − without SQL) vs a bare template worker's with the same telemetry, running the same SQL plainly",
                 string.Create(CultureInfo.InvariantCulture, $"median over {roundRatios.Count} rounds of (app with − without) ÷ (bare with − without) {ratio:F3} (rounds' interquartile range {Percentiles.Of(roundRatios, 25):F3}–{Percentiles.Of(roundRatios, 75):F3}; block medians), failures {failuresTotal} (limits: ≤ {Limit:F2}, 0 failures)"),
                 ratio <= Limit && failuresTotal == 0), lines);
         }
@@ -210,10 +228,10 @@ internal static class WorkerProcessTarget
     }
 
     /// <summary>
-    /// The bare worker's settings: the app's database, identity and owner, nothing else (the template reads no app setting
-    /// of its own; the function reads these three).
+    /// A bare worker's settings: the app's database, identity and owner; with <paramref name="telemetryTo"/>, also the
+    /// app's telemetry (<c>Bare__Telemetry</c>) exporting to that ingestion peer. The template reads no other setting.
     /// </summary>
-    private static FunctionsHostOptions BareOptions(FunctionsHostOptions app, string owner)
+    private static FunctionsHostOptions BareOptions(FunctionsHostOptions app, string owner, AzureMonitorIngestionSink? telemetryTo)
     {
         var options = new FunctionsHostOptions { WorkerPath = ShippedWorker.BarePath };
         foreach (var key in (string[])["DOTNET_RUNNING_IN_CONTAINER", "Sql__ConnectionString", "Sql__ManagedIdentityClientId"])
@@ -222,6 +240,12 @@ internal static class WorkerProcessTarget
         }
 
         options.AppSettings["Bare__OwnerId"] = owner;
+        if (telemetryTo is not null)
+        {
+            options.AppSettings["Bare__Telemetry"] = "true";
+            options.AppSettings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = telemetryTo.ConnectionString;
+        }
+
         return options;
     }
 
@@ -283,8 +307,7 @@ internal static class WorkerProcessTarget
     private sealed class Kind(string name, Func<int, Task<(double[] Samples, int Failures)>> block)
     {
         private readonly List<double> _samples = [];
-        private double _appCpuMs;
-        private double _bareCpuMs;
+        private readonly double[] _workerCpuMs = new double[3]; // the app, the bare worker with telemetry, without
         private double _ownCpuMs;
         private int _statements;
         private int _resets;
@@ -319,18 +342,17 @@ internal static class WorkerProcessTarget
         /// Times a block; also counts the CPU each worker and this process (host peer, TDS peer) spent meanwhile, and
         /// what the TDS peer received (only one kind runs at a time).
         /// </summary>
-        public async Task MeasureAsync(int count, Process appWorker, Process bareWorker, TdsCounters tds)
+        public async Task MeasureAsync(int count, Process[] workers, TdsCounters tds)
         {
             var (statements, resets, transactions, logins) = (tds.Statements, tds.ResetConnections, tds.TransactionsBegun, tds.PhysicalLogins);
-            appWorker.Refresh();
-            bareWorker.Refresh();
-            var (appBefore, bareBefore) = (appWorker.TotalProcessorTime, bareWorker.TotalProcessorTime);
+            var workersBefore = workers.Select(CpuTime).ToArray();
             var ownBefore = Environment.CpuUsage.TotalTime;
             var (samples, failures) = await block(count);
-            appWorker.Refresh();
-            bareWorker.Refresh();
-            _appCpuMs += (appWorker.TotalProcessorTime - appBefore).TotalMilliseconds;
-            _bareCpuMs += (bareWorker.TotalProcessorTime - bareBefore).TotalMilliseconds;
+            for (var w = 0; w < workers.Length; w++)
+            {
+                _workerCpuMs[w] += (CpuTime(workers[w]) - workersBefore[w]).TotalMilliseconds;
+            }
+
             _ownCpuMs += (Environment.CpuUsage.TotalTime - ownBefore).TotalMilliseconds;
             _samples.AddRange(samples);
             LastMedian = Percentiles.Of(samples, 50);
@@ -342,9 +364,15 @@ internal static class WorkerProcessTarget
         }
 
         public override string ToString() =>
-            string.Create(CultureInfo.InvariantCulture, $"{name}: p50 {Median:F3} ms, p99 {Percentiles.Of(_samples, 99):F3} ms (n={_samples.Count}, failures {Failures}); CPU per call: app worker {_appCpuMs / _samples.Count:F3} ms, bare worker {_bareCpuMs / _samples.Count:F3} ms, this process {_ownCpuMs / _samples.Count:F3} ms; at the TDS peer per call: {Per(_statements)} statements, {Per(_resets)} connection resets, {Per(_transactions)} transactions, {Per(_logins)} logins");
+            string.Create(CultureInfo.InvariantCulture, $"{name}: p50 {Median:F3} ms, p99 {Percentiles.Of(_samples, 99):F3} ms (n={_samples.Count}, failures {Failures}); CPU per call: app worker {_workerCpuMs[0] / _samples.Count:F3} ms, bare workers {_workerCpuMs[1] / _samples.Count:F3} (with telemetry) and {_workerCpuMs[2] / _samples.Count:F3} ms, this process {_ownCpuMs / _samples.Count:F3} ms; at the TDS peer per call: {Per(_statements)} statements, {Per(_resets)} connection resets, {Per(_transactions)} transactions, {Per(_logins)} logins");
 
         private string Per(int total) => (total / (double)_samples.Count).ToString("0.##", CultureInfo.InvariantCulture);
+
+        private static TimeSpan CpuTime(Process process)
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
     }
 
     /// <summary>The benchmark program started again as the plain SQL client (<see cref="PlainClientMainAsync"/>).</summary>
