@@ -3,6 +3,7 @@ using AzureSqlFunctions.Auth;
 using AzureSqlFunctions.Health;
 using AzureSqlFunctions.Maintenance;
 using AzureSqlFunctions.Sql;
+using AzureSqlFunctions.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -54,6 +55,7 @@ internal static class AppStartup
         Bind<HealthOptions>(services, HealthOptions.SectionName);
         Bind<MaintenanceOptions>(services, MaintenanceOptions.SectionName);
         Bind<AuthOptions>(services, AuthOptions.SectionName);
+        Bind<TelemetryOptions>(services, TelemetryOptions.SectionName);
         services.GetRequiredService<SqlConnectionFactory>();
         services.GetRequiredService<BearerTokenValidator>();
         services.GetService<SqlStartupLogin>()?.ReportTo(services.GetRequiredService<ILogger<SqlStartupLogin>>());

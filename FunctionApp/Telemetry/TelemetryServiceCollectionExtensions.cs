@@ -13,9 +13,10 @@ using OpenTelemetry.Trace;
 namespace AzureSqlFunctions.Telemetry;
 
 /// <summary>
-/// OpenTelemetry for the app: the Functions worker's defaults, the SQL/token meter, SqlClient's command traces, and — when
-/// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set — the Azure Monitor exporter, authenticating with the app's
-/// managed identity (Application Insights runs with local auth disabled).
+/// OpenTelemetry for the app: the Functions worker's defaults, the SQL/token meter, SqlClient's command traces
+/// (unless <c>Telemetry__SqlClientSpans=false</c>), and — when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set —
+/// the Azure Monitor exporter, authenticating with the app's managed identity (Application Insights runs with local
+/// auth disabled).
 /// </summary>
 internal static class TelemetryServiceCollectionExtensions
 {
@@ -29,6 +30,8 @@ internal static class TelemetryServiceCollectionExtensions
         var connectionString = configuration[ConnectionStringSetting];
         var exportToAzureMonitor = !string.IsNullOrWhiteSpace(connectionString);
         var credential = exportToAzureMonitor ? ExporterCredential(configuration[AuthenticationSetting]) : null;
+        var sqlClientSpans = TelemetryOptions.SqlClientSpansIn(configuration);
+        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName).ValidateOnStart();
 
         var openTelemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName))
@@ -42,7 +45,11 @@ internal static class TelemetryServiceCollectionExtensions
             })
             .WithTracing(tracing =>
             {
-                tracing.AddSqlClientInstrumentation();
+                if (sqlClientSpans)
+                {
+                    tracing.AddSqlClientInstrumentation();
+                }
+
                 if (exportToAzureMonitor)
                 {
                     tracing.AddAzureMonitorTraceExporter(o => Configure(o, connectionString!, credential));
