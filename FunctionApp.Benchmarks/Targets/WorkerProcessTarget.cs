@@ -154,12 +154,14 @@ internal static class WorkerProcessTarget
                 selectOneRatios.Add(added / plain.LastMedian);
             }
 
+            // In the order of the CPU columns (the processes above).
+            (string Name, FunctionsHostPeer Host)[] named = [("app", host), ("bare worker with the app's telemetry", bareTelemetry), ("bare worker", bare)];
             var loginsWhileMeasuring = peers.Server.Counters.PhysicalLogins;
             var throughput = new List<string>();
             var throughputFailures = 0;
             foreach (var callers in Concurrency)
             {
-                foreach (var (name, worker) in new[] { ("app", host), ("bare worker with the app's telemetry", bareTelemetry), ("bare worker", bare) })
+                foreach (var (name, worker) in named)
                 {
                     var (perSecond, p50, p99, failures) = await ThroughputAsync(worker, callers, TimeSpan.FromSeconds(scale.ThroughputSeconds));
                     throughputFailures += failures;
@@ -169,7 +171,7 @@ internal static class WorkerProcessTarget
 
             var maxSessions = peers.Server.Counters.MaxConcurrentSessions;
             var exits = new List<string>();
-            foreach (var (name, worker) in new[] { ("app", host), ("bare worker with the app's telemetry", bareTelemetry), ("bare worker", bare) })
+            foreach (var (name, worker) in named)
             {
                 exits.Add($"{name} {await worker.StopAsync()}{(worker.WasKilled ? " (killed)" : string.Empty)}");
             }
