@@ -5,8 +5,12 @@ namespace AzureSqlFunctions.Auth;
 /// <summary>How a function (or a later middleware) reaches the invocation's <see cref="Caller"/>, put there by <see cref="BearerTokenMiddleware"/>.</summary>
 public static class FunctionContextCallerExtensions
 {
-    /// <summary>The one key under which the caller sits in <see cref="FunctionContext.Items"/>.</summary>
-    public const string ItemKey = "AzureSqlFunctions.Caller";
+    /// <summary>
+    /// The one key under which the caller sits in <see cref="FunctionContext.Items"/>: an object of its own, hashed and
+    /// compared by reference (a string key is hashed character by character on every lookup, and every HTTP
+    /// invocation that opens its connection looks the caller up).
+    /// </summary>
+    internal static readonly object ItemKey = new();
 
     /// <summary>The caller of an HTTP invocation that required a token; null for timers and anonymous functions.</summary>
     public static Caller? FindCaller(this FunctionContext context)

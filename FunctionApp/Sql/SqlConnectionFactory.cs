@@ -95,33 +95,64 @@ internal sealed partial class SqlConnectionFactory
     /// Opens a connection with one login attempt per try; <paramref name="retry"/> false makes one try only (a probe
     /// reports the state now, it does not wait it out). Bounded by <see cref="SqlOptions.OpenTimeout"/>.
     /// </summary>
-    public async Task<SqlConnection> OpenAsync(bool retry, CancellationToken cancellationToken)
+    public Task<SqlConnection> OpenAsync(bool retry, CancellationToken cancellationToken)
     {
         // The first try runs without the retry provider (which clones its retry logic and makes a closure, a list and
         // a state machine for every open, even one served from the pool); the provider takes over only after a failure.
         var connection = new SqlConnection(_connectionString) { AccessTokenCallback = SqlAccessTokenCallback.Instance };
         var started = _time.GetTimestamp();
         var budget = _budgets.Get();
-        budget.CancelAfter(_settings.OpenTimeout);
-        CancellationTokenRegistration invocationCancelled = default;
+        if (_startupLogin is not null)
+        {
+            budget.CancelAfter(_settings.OpenTimeout);
+            return WaitForOpenAsync(connection, firstTry: null, budget, started, retry, cancellationToken);
+        }
+
+        Task firstTry;
         try
         {
-            if (_startupLogin is { } startupLogin)
+            firstTry = connection.OpenAsync(SqlConnectionOverrides.OpenWithoutRetry, budget.Token);
+        }
+        catch (Exception ex)
+        {
+            firstTry = Task.FromException(ex);
+        }
+
+        if (firstTry.IsCompletedSuccessfully)
+        {
+            // Served at once by a session idle in the pool (a login or a wait for a session never completes at once):
+            // nothing to bound, retry or time, so no timer, no state machine and no histogram update for it.
+            _budgets.Return(budget);
+            return Task.FromResult(connection);
+        }
+
+        // The budget starts when the open is found to wait, a few microseconds after it began.
+        budget.CancelAfter(_settings.OpenTimeout);
+        return WaitForOpenAsync(connection, firstTry, budget, started, retry, cancellationToken);
+    }
+
+    /// <summary>
+    /// The rest of an open that did not complete at once (<paramref name="firstTry"/> null: it waits for the start-up
+    /// login first): bounded by the armed <paramref name="budget"/>, ended by the invocation's cancellation, retried
+    /// once the first try failed, timed.
+    /// </summary>
+    private async Task<SqlConnection> WaitForOpenAsync(SqlConnection connection, Task? firstTry, CancellationTokenSource budget, long started, bool retry, CancellationToken cancellationToken)
+    {
+        // The invocation's cancellation ends the open: one registration, removed when the open ends (a linked source
+        // would be one more object and timer per open).
+        var invocationCancelled = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), budget);
+        try
+        {
+            if (firstTry is null)
             {
-                // Waiting for the start-up session is part of the open: the same budget bounds it.
-                if (!startupLogin.IsCompleted)
+                if (_startupLogin is { } startupLogin)
                 {
-                    invocationCancelled = EndBudgetOnCancel(budget, cancellationToken);
+                    // Waiting for the start-up session is part of the open: the same budget bounds it.
                     await startupLogin.WaitAsync(budget.Token).ConfigureAwait(false); // it never faults
+                    _startupLogin = null;
                 }
 
-                _startupLogin = null;
-            }
-
-            var firstTry = connection.OpenAsync(SqlConnectionOverrides.OpenWithoutRetry, budget.Token);
-            if (!firstTry.IsCompleted && invocationCancelled == default)
-            {
-                invocationCancelled = EndBudgetOnCancel(budget, cancellationToken);
+                firstTry = connection.OpenAsync(SqlConnectionOverrides.OpenWithoutRetry, budget.Token);
             }
 
             try
@@ -130,11 +161,6 @@ internal sealed partial class SqlConnectionFactory
             }
             catch (Exception firstFailure) when (retry && !budget.IsCancellationRequested)
             {
-                if (invocationCancelled == default)
-                {
-                    invocationCancelled = EndBudgetOnCancel(budget, cancellationToken);
-                }
-
                 await RetryAsync(connection, firstFailure, budget.Token).ConfigureAwait(false);
             }
 
@@ -171,13 +197,6 @@ internal sealed partial class SqlConnectionFactory
         using var connection = Create();
         SqlConnection.ClearPool(connection);
     }
-
-    /// <summary>
-    /// The invocation's cancellation ends an open still running: one registration, removed when the open ends (a
-    /// linked source would be one more object and timer per open). An open that completed at once needs none.
-    /// </summary>
-    private static CancellationTokenRegistration EndBudgetOnCancel(CancellationTokenSource budget, CancellationToken cancellationToken) =>
-        cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), budget);
 
     /// <summary>
     /// The retry provider's tries after a failed first one, exactly as if it had made the first itself: the first

@@ -32,7 +32,7 @@ public sealed class SqlMetrics : IDisposable
         _tokenRequests = _meter.CreateCounter<long>("sql.token.requests", description: "Access token requests sent to the credential.");
         _tokenRequestFailures = _meter.CreateCounter<long>("sql.token.request_failures", description: "Access token requests the credential failed.");
         _tokenCacheHits = _meter.CreateCounter<long>("sql.token.cache_hits", description: "Access tokens served from the in-memory cache.");
-        _openDuration = _meter.CreateHistogram<double>("sql.connection.open.duration", unit: "ms", description: "Time to open an invocation's connection, retries included.");
+        _openDuration = _meter.CreateHistogram<double>("sql.connection.open.duration", unit: "ms", description: "Time to open an invocation's connection when the open had to wait (a login, a wait for a pooled session, retries included); an open served at once by an idle pooled session is not timed.");
         _openRetries = _meter.CreateCounter<long>("sql.connection.open.retries", description: "Open attempts retried after a transient Azure SQL error.");
         _meter.CreateObservableCounter("sql.invocation.connections_opened", () => Interlocked.Read(ref _invocationsOpened), description: "Invocations that opened their SQL connection.");
         _meter.CreateObservableCounter("sql.invocation.connections_not_opened", () => Interlocked.Read(ref _invocationsNotOpened), description: "Invocations that ended without touching SQL.");
@@ -50,6 +50,7 @@ public sealed class SqlMetrics : IDisposable
 
     public void TokenCacheHit() => _tokenCacheHits.Add(1);
 
+    /// <summary>An open that had to wait (a login, a wait for a pooled session, retries) took <paramref name="duration"/>.</summary>
     public void ConnectionOpened(TimeSpan duration) => _openDuration.Record(duration.TotalMilliseconds);
 
     public void OpenRetried() => _openRetries.Add(1);
