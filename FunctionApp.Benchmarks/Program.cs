@@ -67,8 +67,8 @@ internal static class Program
 
         if (Wanted(SelectOneTarget.Number))
         {
-            var (result, detail) = await SelectOneTarget.RunAsync(mode);
-            Add(result, [detail]);
+            var (result, details) = await SelectOneTarget.RunAsync(mode);
+            Add(result, details);
         }
 
         if (Wanted(NoSqlTarget.Number))

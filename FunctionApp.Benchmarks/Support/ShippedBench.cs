@@ -73,6 +73,21 @@ internal sealed class ShippedBench : IAsyncDisposable
         return context => PlainSelectOneAsync(connectionString, token, context.CancellationToken);
     }
 
+    /// <summary>
+    /// The plain pattern on the app's own pool: the connection string and static token callback of the app's connections
+    /// (what <see cref="SqlConnectionFactory.Create"/> makes, without its retry provider), opened with the invocation's token.
+    /// </summary>
+    public FunctionExecutionDelegate PlainSelectOneOnAppPoolFunction()
+    {
+        string connectionString;
+        using (var appConnection = Factory.Create())
+        {
+            connectionString = appConnection.ConnectionString;
+        }
+
+        return context => PlainSelectOneAsync(() => new SqlConnection(connectionString) { AccessTokenCallback = SqlAccessTokenCallback.Instance }, context.CancellationToken);
+    }
+
     /// <summary>A function that completes at once and never asks for SQL.</summary>
     public static FunctionExecutionDelegate NoSqlFunction { get; } = static _ => Task.CompletedTask;
 
@@ -158,9 +173,12 @@ internal sealed class ShippedBench : IAsyncDisposable
     private static Task SelectOneFunctionAsync(FunctionContext context) => SelectOneAsync(context.GetInvocationConnection());
 
     /// <summary>A plain pooled connection with a fixed token: open, <c>SELECT 1</c>, dispose.</summary>
-    public static async Task PlainSelectOneAsync(string connectionString, string token, CancellationToken cancellation)
+    public static Task PlainSelectOneAsync(string connectionString, string token, CancellationToken cancellation) =>
+        PlainSelectOneAsync(() => new SqlConnection(connectionString) { AccessToken = token }, cancellation);
+
+    private static async Task PlainSelectOneAsync(Func<SqlConnection> connect, CancellationToken cancellation)
     {
-        await using var connection = new SqlConnection(connectionString) { AccessToken = token };
+        await using var connection = connect();
         await connection.OpenAsync(cancellation);
         await using var command = new SqlCommand("SELECT 1", connection);
         if (await command.ExecuteScalarAsync(cancellation) is not 1)
