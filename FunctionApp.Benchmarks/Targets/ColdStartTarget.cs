@@ -41,7 +41,7 @@ internal static class ColdStartTarget
 
     public static async Task<(TargetResult Result, IReadOnlyList<string> Details)> RunAsync(RunMode mode)
     {
-        var rounds = mode.Quick ? 7 : 15;
+        var rounds = mode.Quick ? 13 : 21;
         await using var peers = AppPeers.Start();
         peers.Issuer.TokenLifetime = TimeSpan.FromHours(12);
         await peers.StartManagedIdentityAsync(); // IDENTITY_ENDPOINT / IDENTITY_HEADER: the children inherit them
