@@ -18,7 +18,7 @@ public sealed class SqlClientSpansTests
     {
         await using var peers = AppPeers.Start();
         var spans = new List<Activity>();
-        var app = peers.App(peers.IssuingCredential(), configure: services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
+        var app = AppExportingSpansTo(spans, peers);
         using var tracer = app.Services.GetRequiredService<TracerProvider>();
 
         Assert.That(await app.SelectOneAsync(), Is.EqualTo(1));
@@ -35,7 +35,7 @@ public sealed class SqlClientSpansTests
     {
         await using var peers = AppPeers.Start();
         var spans = new List<Activity>();
-        var app = peers.App(peers.IssuingCredential(), configure: services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)), settings: ("Telemetry__SqlClientSpans", "false"));
+        var app = AppExportingSpansTo(spans, peers, ("Telemetry__SqlClientSpans", "false"));
         using var tracer = app.Services.GetRequiredService<TracerProvider>();
 
         Assert.That(await app.SelectOneAsync(), Is.EqualTo(1));
@@ -53,6 +53,10 @@ public sealed class SqlClientSpansTests
 
         Assert.That(thrown.Message, Does.StartWith("Telemetry__SqlClientSpans: ").And.Contain("true or false"));
     }
+
+    /// <summary>The app over the peers, its own tracer provider also exporting every span into <paramref name="spans"/>.</summary>
+    private static AppUnderTest AppExportingSpansTo(List<Activity> spans, AppPeers peers, params (string Key, string? Value)[] settings) =>
+        peers.App(peers.IssuingCredential(), configure: services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)), settings: settings);
 
     /// <summary>The spans of commands sent to this test's TDS peer (its port is the test's own).</summary>
     private static List<Activity> ToPeer(IEnumerable<Activity> spans, AppPeers peers)
