@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -11,13 +12,16 @@ namespace AzureSqlFunctions.Testing;
 /// Application Insights' ingestion endpoint on 127.0.0.1, so the app can run with
 /// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> set — the way it runs in Azure, with the Azure Monitor exporters and
 /// the worker's OpenTelemetry defaults on — without a network. It accepts every batch (<c>POST /v2.1/track</c>) as
-/// ingestion does, answering that all items were accepted, and counts what arrived; it keeps nothing.
+/// ingestion does, answering that all items were accepted, and counts what arrived (batches, bytes, items, and the
+/// dependency items among them: spans such as SqlClient's); it keeps nothing.
 /// </summary>
 internal sealed class AzureMonitorIngestionSink : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private long _requests;
     private long _bytes;
+    private long _items;
+    private long _dependencies;
 
     private AzureMonitorIngestionSink(WebApplication app, int port)
     {
@@ -36,6 +40,12 @@ internal sealed class AzureMonitorIngestionSink : IAsyncDisposable
 
     /// <summary>Request bytes received, as sent (gzip).</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Telemetry items received (one JSON line each).</summary>
+    public long Items => Interlocked.Read(ref _items);
+
+    /// <summary>Items of type <c>RemoteDependencyData</c>: exported client spans, SqlClient's among them.</summary>
+    public long Dependencies => Interlocked.Read(ref _dependencies);
 
     public static async Task<AzureMonitorIngestionSink> StartAsync()
     {
@@ -61,16 +71,41 @@ internal sealed class AzureMonitorIngestionSink : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
-        var buffer = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+        Interlocked.Add(ref _bytes, body.Length);
+        body.Position = 0;
+        try
         {
-            Interlocked.Add(ref _bytes, read);
+            await CountItemsAsync(body, string.Equals(context.Request.Headers.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase), context.RequestAborted);
+        }
+        catch (InvalidDataException)
+        {
+            // Not gzip after all: counted as a batch and bytes, without items.
         }
 
         // Ingestion's answer to a fully accepted batch; the exporter reads only the status unless it is 206.
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync("{\"itemsReceived\":1,\"itemsAccepted\":1,\"errors\":[]}", context.RequestAborted);
+    }
+
+    /// <summary>Counts a batch's items: one JSON object per line (newline-delimited), gzip as the exporter sends it.</summary>
+    private async Task CountItemsAsync(Stream body, bool gzip, CancellationToken cancellationToken)
+    {
+        using var json = new StreamReader(gzip ? new GZipStream(body, CompressionMode.Decompress) : body);
+        while (await json.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            Interlocked.Increment(ref _items);
+            if (line.Contains("\"RemoteDependencyData\"", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _dependencies);
+            }
+        }
     }
 }

@@ -38,6 +38,13 @@ public sealed class FunctionsHostOptions
     /// <summary>Sent in WorkerTerminate; the peer waits this long for the worker to exit, then kills it.</summary>
     public TimeSpan TerminateGracePeriod { get; init; } = HostTerminateGracePeriod;
 
+    /// <summary>
+    /// Whether each InvocationRequest's trace parent says "sampled" (flags 01), as from a host whose own invocation span
+    /// is recorded (exporting to Application Insights), so the worker records its spans under it. Off by default (flags
+    /// 00): a host that records nothing, as under Core Tools without a connection string.
+    /// </summary>
+    public bool SampledTraces { get; init; }
+
     /// <summary>The gRPC message size limit both sides use (the host's default: int.MaxValue).</summary>
     public int MaxMessageLength { get; init; } = int.MaxValue;
 }

@@ -190,7 +190,7 @@ public sealed class FunctionsHostPeer : IAsyncDisposable
             ? timerTrigger
             : throw new ArgumentException($"{function.Name} is not timer-triggered ({function.Trigger?.Type ?? "no trigger"}).", nameof(functionName));
         ThrowIfNotLoaded(function);
-        var request = InvocationRequests.Timer(function, trigger, TimerInfoJson.Build(timer ?? new TimerInvocation(), ResolveSetting(trigger.Schedule)));
+        var request = InvocationRequests.Timer(function, trigger, TimerInfoJson.Build(timer ?? new TimerInvocation(), ResolveSetting(trigger.Schedule)), _options.SampledTraces);
         var result = InvokeAsync(function, request);
         return new PendingInvocation<InvocationResult>(request.InvocationId, function.Name, Task.CompletedTask, result, CancelAsync);
     }
@@ -274,7 +274,7 @@ public sealed class FunctionsHostPeer : IAsyncDisposable
                 .GroupBy(header => header.Key, StringComparer.OrdinalIgnoreCase)
                 .ToDictionary(same => same.Key, same => HttpForwarder.Joined(same.SelectMany(header => header.Value)), StringComparer.OrdinalIgnoreCase);
             var invocationRequest = InvocationRequests.Http(
-                route.Function, route.TriggerName, HttpTriggerMetadata.Build(uri.Query, routeValues, metadataHeaders, body), invocationId);
+                route.Function, route.TriggerName, HttpTriggerMetadata.Build(uri.Query, routeValues, metadataHeaders, body), invocationId, _options.SampledTraces);
 
             // The host's order: the forwarding starts first, then the InvocationRequest goes out.
             forwarding = forwarder.ForwardAsync(new HttpForwarder.IncomingRequest(request.Method, uri, headers, body, "127.0.0.1"), invocationId, deadline.Token);

@@ -47,9 +47,10 @@ internal sealed class ShippedApp : IAsyncDisposable
     /// removes a setting). <paramref name="prepare"/> runs before the worker starts (register handlers, arm faults).
     /// <paramref name="signIn"/>: the token issuer the worker trusts (default: the shared one; a fixture that counts
     /// the issuer's metadata requests brings its own). <paramref name="settled"/> false returns as soon as the worker has
-    /// started, its start-up login perhaps still running (for tests of what meets it).
+    /// started, its start-up login perhaps still running (for tests of what meets it). <paramref name="sampledTraces"/>:
+    /// the host peer's trace parents say "sampled", as from a host that records its spans.
     /// </summary>
-    public static async Task<ShippedApp> StartAsync(int maxPoolSize = 100, Action<AppPeers, ManagedIdentityEndpoint>? prepare = null, ApiSignIn? signIn = null, bool settled = true, params (string Key, string? Value)[] settings)
+    public static async Task<ShippedApp> StartAsync(int maxPoolSize = 100, Action<AppPeers, ManagedIdentityEndpoint>? prepare = null, ApiSignIn? signIn = null, bool settled = true, bool sampledTraces = false, params (string Key, string? Value)[] settings)
     {
         var workerPath = ShippedWorker.Path;
         var peers = AppPeers.Start();
@@ -64,7 +65,7 @@ internal sealed class ShippedApp : IAsyncDisposable
             prepare?.Invoke(peers, identity);
 
             // Signed in as the sign-in's users: its issuer peer's tenant and the API's audience (Auth__ settings).
-            var options = new FunctionsHostOptions { WorkerPath = workerPath };
+            var options = new FunctionsHostOptions { WorkerPath = workerPath, SampledTraces = sampledTraces };
             foreach (var (key, value) in (signIn ?? ApiSignIn.Shared).Settings.Concat(PlatformEnvironment).Concat(ProductionSettings(peers, maxPoolSize)).Concat(settings))
             {
                 options.AppSettings[key] = value;
