@@ -195,7 +195,8 @@ internal static class WorkerProcessTarget
             var exits = new List<string>();
             foreach (var (name, worker) in named)
             {
-                exits.Add($"{name} {await worker.StopAsync()}{(worker.WasKilled ? " (killed)" : string.Empty)}");
+                var logLines = worker.Logs.Count;
+                exits.Add($"{name} {await worker.StopAsync()}{(worker.WasKilled ? " (killed)" : string.Empty)} ({logLines} log lines sent to the host)");
             }
 
             var appAdded = with.Median - without.Median;
