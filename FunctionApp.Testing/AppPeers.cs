@@ -81,9 +81,10 @@ internal sealed class AppPeers : IAsyncDisposable
     }
 
     /// <summary>Starts <see cref="Ingestion"/>: apps made by <see cref="ShippedApp"/> then export their telemetry to it.</summary>
-    public async Task<AzureMonitorIngestionSink> StartIngestionAsync()
+    /// <param name="countItems">The sink counts the items of each batch (see <see cref="AzureMonitorIngestionSink"/>).</param>
+    public async Task<AzureMonitorIngestionSink> StartIngestionAsync(bool countItems = false)
     {
-        Ingestion ??= await AzureMonitorIngestionSink.StartAsync();
+        Ingestion ??= await AzureMonitorIngestionSink.StartAsync(countItems);
         return Ingestion;
     }
 

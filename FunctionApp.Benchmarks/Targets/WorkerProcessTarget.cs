@@ -72,7 +72,7 @@ internal static class WorkerProcessTarget
         var scale = mode.Quick ? new Scale(WarmUp: 2000, Rounds: 801, Block: 25, ShownRounds: 15, ThroughputSeconds: 1.5) : new Scale(WarmUp: 5000, Rounds: 2401, Block: 25, ShownRounds: 45, ThroughputSeconds: 5);
         var workerPath = ShippedWorker.Path;
         await using var peers = AppPeers.Start();
-        var ingestion = await peers.StartIngestionAsync();
+        var ingestion = await peers.StartIngestionAsync(countItems: true);
         var now = peers.Issuer.Time.GetUtcNow();
         object?[] row = [1L, "Buy milk", "2 litres", now.AddDays(1), false, now, now, new byte[] { 0, 0, 0, 0, 0, 0, 0x07, 0xD0 }];
         // Todo 1 is the signed-in user's: seen when the statement's own owner filter and its session's read-only
@@ -101,7 +101,7 @@ internal static class WorkerProcessTarget
         options.AppSettings["Sql__ManagedIdentityClientId"] = peers.Principal.AppId;
         options.AppSettings["Maintenance__PurgeSchedule"] = "0 0 3 * * *";
         options.AppSettings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = ingestion.ConnectionString; // telemetry on, as in Azure
-        await using var bareIngestion = await AzureMonitorIngestionSink.StartAsync();
+        await using var bareIngestion = await AzureMonitorIngestionSink.StartAsync(countItems: true);
         FunctionsHostPeer host, bare, bareTelemetry;
         using (identity.ApplyToEnvironment())
         {
@@ -148,6 +148,7 @@ internal static class WorkerProcessTarget
             // two differences of block medians spreads widely (±20 % over rounds of 25-call blocks), so it needs many
             // rounds: 60 rounds of all eight kinds, and then 301 of these four, each put the median anywhere in
             // 1.01–1.08 between runs. Other kinds between its blocks would only add time for the machine to change.
+            // (What still spreads at 801 rounds, 1.03–1.11, differs between runs' worker processes: docs/benchmarks.md.)
             Kind[] judged = [with, without, twinWith, twinWithout];
             for (var round = 0; round < scale.Rounds; round++)
             {

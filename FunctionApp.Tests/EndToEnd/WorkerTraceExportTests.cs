@@ -18,7 +18,7 @@ internal sealed class WorkerTraceExportTests
     [TestCase(false)]
     public async Task Spans_are_exported_when_the_host_samples_its_trace(bool sampled)
     {
-        await using var ingestion = await AzureMonitorIngestionSink.StartAsync();
+        await using var ingestion = await AzureMonitorIngestionSink.StartAsync(countItems: true);
         var table = new TodoTable();
         var app = await ShippedApp.StartAsync(
             prepare: (peers, _) => table.ServeOn(peers.Server),
