@@ -76,20 +76,30 @@ internal sealed class AzureMonitorIngestionSink : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
-        using var body = new MemoryStream();
-        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-        Interlocked.Add(ref _bytes, body.Length);
-        body.Position = 0;
-        try
+        if (!_countItems)
         {
-            if (_countItems)
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+            {
+                Interlocked.Add(ref _bytes, read);
+            }
+        }
+        else
+        {
+            // Counting inflates the batch, so it is kept whole first.
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            Interlocked.Add(ref _bytes, body.Length);
+            body.Position = 0;
+            try
             {
                 await CountItemsAsync(body, string.Equals(context.Request.Headers.ContentEncoding, "gzip", StringComparison.OrdinalIgnoreCase), context.RequestAborted);
             }
-        }
-        catch (InvalidDataException)
-        {
-            // Not gzip after all: counted as a batch and bytes, without items.
+            catch (InvalidDataException)
+            {
+                // Not gzip after all: counted as a batch and bytes, without items.
+            }
         }
 
         // Ingestion's answer to a fully accepted batch; the exporter reads only the status unless it is 206.
