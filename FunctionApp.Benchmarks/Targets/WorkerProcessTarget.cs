@@ -150,12 +150,19 @@ internal static class WorkerProcessTarget
             // 1.01–1.08 between runs. Other kinds between its blocks would only add time for the machine to change.
             // (What still spreads at 801 rounds, 1.03–1.11, differs between runs' worker processes: docs/benchmarks.md.)
             Kind[] judged = [with, without, twinWith, twinWithout];
+
+            // One block of each kind of the set, the order rotated by the round.
+            async Task RoundAsync(Kind[] set, int round, int block)
+            {
+                for (var k = 0; k < set.Length; k++)
+                {
+                    await set[(k + round) % set.Length].MeasureAsync(block, workers, peers.Server.Counters);
+                }
+            }
+
             for (var round = 0; round < scale.Rounds; round++)
             {
-                for (var k = 0; k < judged.Length; k++)
-                {
-                    await judged[(k + round) % judged.Length].MeasureAsync(scale.Block, workers, peers.Server.Counters);
-                }
+                await RoundAsync(judged, round, scale.Block);
 
                 roundRatios.Add((with.LastMedian - without.LastMedian) / (twinWith.LastMedian - twinWithout.LastMedian));
             }
@@ -163,10 +170,7 @@ internal static class WorkerProcessTarget
             // Then fewer rounds of every kind, for the ratios that are shown beside the verdict.
             for (var round = 0; round < scale.ShownRounds; round++)
             {
-                for (var k = 0; k < kinds.Length; k++)
-                {
-                    await kinds[(k + round) % kinds.Length].MeasureAsync(scale.Block * 2, workers, peers.Server.Counters);
-                }
+                await RoundAsync(kinds, round, scale.Block * 2);
 
                 var added = with.LastMedian - without.LastMedian;
                 var twinAdded = twinWith.LastMedian - twinWithout.LastMedian;
